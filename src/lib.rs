@@ -1,6 +1,17 @@
 //! paperboy: a paper-alert daemon. See ARCHITECTURE.md for the map.
 
+pub mod backfill;
+pub mod bundled;
+pub mod config;
+pub mod daemon;
 pub mod feeds;
 pub mod fetch;
+pub mod health;
+pub mod import;
+pub mod ingest;
 pub mod paper;
+pub mod shutdown;
+pub mod sources;
+pub mod status;
+pub mod store;
 pub mod text;

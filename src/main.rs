@@ -1,1 +1,323 @@
-fn main() {}
+//! The `paperboy` command line: parses arguments, loads the config, opens the store and
+//! hands over to the library. The only place `anyhow` is used.
+
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::{Context, bail};
+use chrono::{NaiveDate, Utc};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use paperboy::backfill::{BackfillRequest, Progress, backfill};
+use paperboy::config::Config;
+use paperboy::fetch::Fetcher;
+use paperboy::ingest::{Ingestor, SourceReport};
+use paperboy::store::{Store, StoreError};
+use paperboy::{daemon, import, shutdown, status};
+
+#[derive(Parser)]
+#[command(
+    name = "paperboy",
+    version,
+    about = "Paper alerts: ingests Hugging Face and arXiv papers and sends keyword digests.",
+    long_about = "Paper alerts: ingests Hugging Face and arXiv papers and sends keyword digests.\n\n\
+        Without --config, paperboy runs on embedded defaults: a store in ./paperboy-data and \
+        the sample feeds bundled in the binary, with no tokens and no network."
+)]
+struct Cli {
+    /// TOML config file (see config.example.toml). Environment variables
+    /// PAPERBOY_<SECTION>__<KEY> override its values.
+    #[arg(long, short, env = "PAPERBOY_CONFIG", global = true)]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the daemon: poll every source on its interval until SIGINT/SIGTERM.
+    Run {
+        /// Do one round (poll every source), report and exit.
+        #[arg(long)]
+        once: bool,
+    },
+    /// Poll every configured source (repeatedly, or once with --once).
+    Ingest {
+        #[arg(long)]
+        once: bool,
+    },
+    /// Load a past date range from the arXiv API and Hugging Face.
+    Backfill {
+        /// First day, YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        from: NaiveDate,
+        /// Last day (inclusive), YYYY-MM-DD.
+        #[arg(long, value_parser = parse_date)]
+        to: NaiveDate,
+        /// Backfill from one source only.
+        #[arg(long, value_enum)]
+        only: Option<BackfillSource>,
+    },
+    /// Import papers from JSONL files of normalized papers or Hugging Face Daily Papers
+    /// JSON arrays (gzip-compressed or not).
+    Import {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Show the store's figures and each source's health.
+    Status,
+    /// Validate the configuration and print it in effect, secrets redacted.
+    CheckConfig,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum BackfillSource {
+    Arxiv,
+    Hf,
+}
+
+fn parse_date(s: &str) -> Result<NaiveDate, String> {
+    NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
+        .map_err(|_| format!("{s:?} is not a date; write it as YYYY-MM-DD, e.g. 2026-01-31"))
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
+    let config = Config::load(cli.config.as_deref())?;
+    if cli.config.is_none() {
+        tracing::info!(
+            data_dir = %config.data_dir.display(),
+            "no config file given: using embedded defaults (bundled sample feeds, no network)"
+        );
+    }
+    match cli.command {
+        Command::CheckConfig => {
+            let origin = match &cli.config {
+                Some(path) => format!("from {}", path.display()),
+                None => "embedded defaults".to_owned(),
+            };
+            println!("# configuration is valid ({origin}, environment applied, secrets redacted)");
+            print!("{}", config.to_redacted_toml());
+            Ok(())
+        }
+        Command::Status => show_status(&config),
+        Command::Import { files } => import_files(&config, &files),
+        Command::Run { once } | Command::Ingest { once } => run_daemon(config, once),
+        Command::Backfill { from, to, only } => {
+            if from > to {
+                bail!("--from {from} is after --to {to}");
+            }
+            let request = BackfillRequest {
+                from,
+                to,
+                arxiv: !matches!(only, Some(BackfillSource::Hf)),
+                hf: !matches!(only, Some(BackfillSource::Arxiv)),
+            };
+            run_backfill(config, request)
+        }
+    }
+}
+
+fn open_store(config: &Config) -> anyhow::Result<Arc<Store>> {
+    Ok(Arc::new(Store::open(&config.data_dir)?))
+}
+
+fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")
+}
+
+fn ingestor(config: Config) -> anyhow::Result<Ingestor> {
+    let store = open_store(&config)?;
+    let fetcher = Fetcher::new(config.fetch_policy())?;
+    Ok(Ingestor::new(store, fetcher, Arc::new(config)))
+}
+
+fn run_daemon(config: Config, once: bool) -> anyhow::Result<()> {
+    let ingestor = ingestor(config)?;
+    runtime()?.block_on(async move {
+        let shutdown = shutdown::listen().context("cannot listen for signals")?;
+        if once {
+            let reports = tokio::select! {
+                reports = daemon::run_once(&ingestor) => reports?,
+                () = shutdown.cancelled() => bail!("interrupted"),
+            };
+            print_reports(&ingestor, &reports)?;
+            Ok(())
+        } else {
+            daemon::run(Arc::new(ingestor), shutdown).await?;
+            Ok(())
+        }
+    })
+}
+
+fn print_reports(ingestor: &Ingestor, reports: &[SourceReport]) -> anyhow::Result<()> {
+    let width = reports.iter().map(|r| r.name.len()).max().unwrap_or(0);
+    let mut total = paperboy::store::MergeCounts::default();
+    for report in reports {
+        total.add(report.counts);
+        let mut line = format!(
+            "{:width$}  {} new, {} updated, {} unchanged",
+            report.name, report.counts.new, report.counts.updated, report.counts.unchanged
+        );
+        if report.skipped_entries > 0 {
+            line.push_str(&format!(", {} malformed skipped", report.skipped_entries));
+        }
+        if report.not_modified {
+            line.push_str(" (not modified)");
+        }
+        line.push_str(&format!("  [{}]", report.verdict));
+        if let Some(error) = &report.error {
+            line.push_str(&format!("\n{:width$}  error: {error}", ""));
+        }
+        println!("{line}");
+    }
+    let stats = ingestor.store().stats()?;
+    println!(
+        "stored: {} new, {} updated, {} unchanged; the store at {} now holds {} papers",
+        total.new,
+        total.updated,
+        total.unchanged,
+        ingestor.store().data_dir().display(),
+        stats.papers
+    );
+    Ok(())
+}
+
+fn show_status(config: &Config) -> anyhow::Result<()> {
+    match Store::open(&config.data_dir) {
+        Ok(store) => {
+            let snapshot = status::snapshot(&store, config, Utc::now())?;
+            print!("{}", status::render(&snapshot));
+        }
+        Err(StoreError::Locked { .. }) => {
+            let snapshot = status::read_snapshot(&config.data_dir).with_context(|| {
+                format!(
+                    "the daemon holds the store at {} and has not written {} yet",
+                    config.data_dir.display(),
+                    status::SNAPSHOT_FILE
+                )
+            })?;
+            println!(
+                "(the daemon is running; figures as of {})",
+                snapshot.generated_at.format("%Y-%m-%d %H:%M:%S UTC")
+            );
+            print!("{}", status::render(&snapshot));
+        }
+        Err(err) => return Err(err.into()),
+    }
+    Ok(())
+}
+
+fn import_files(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let now = Utc::now();
+    for path in files {
+        let size = std::fs::metadata(path)
+            .with_context(|| format!("cannot read {}", path.display()))?
+            .len();
+        let bar = progress_bar(size, "{msg} [{bar:30}] {bytes}/{total_bytes} ({eta})");
+        bar.set_message(path.display().to_string());
+        let reader_bar = bar.clone();
+        let report = import::import_file(
+            &store,
+            path,
+            now,
+            move |file| Box::new(reader_bar.wrap_read(file)) as Box<dyn Read + Send>,
+            |report| {
+                tracing::debug!(committed = report.counts.total(), "import batch committed");
+            },
+        )?;
+        bar.finish_and_clear();
+        println!(
+            "{}: {} new, {} updated, {} unchanged, {} malformed skipped",
+            path.display(),
+            report.counts.new,
+            report.counts.updated,
+            report.counts.unchanged,
+            report.skipped
+        );
+    }
+    Ok(())
+}
+
+fn run_backfill(config: Config, request: BackfillRequest) -> anyhow::Result<()> {
+    let ingestor = ingestor(config)?;
+    runtime()?.block_on(async move {
+        let shutdown = shutdown::listen().context("cannot listen for signals")?;
+        let bar = BarProgress(progress_bar(0, "{msg} [{bar:30}] {pos}/{len} ({eta})"));
+        let report = backfill(&ingestor, request, Utc::now(), &bar, &shutdown).await?;
+        bar.0.finish_and_clear();
+        println!(
+            "backfill {} to {}: {} new, {} updated, {} unchanged, {} malformed skipped{}",
+            request.from,
+            request.to,
+            report.counts.new,
+            report.counts.updated,
+            report.counts.unchanged,
+            report.skipped_entries,
+            if report.interrupted {
+                " (interrupted)"
+            } else {
+                ""
+            }
+        );
+        for error in &report.errors {
+            println!("error: {error}");
+        }
+        if !report.errors.is_empty() {
+            bail!("backfill incomplete; run it again to fill the gaps");
+        }
+        Ok(())
+    })
+}
+
+fn progress_bar(total: u64, template: &str) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(total);
+    if let Ok(style) = ProgressStyle::with_template(template) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}
+
+struct BarProgress(ProgressBar);
+
+impl Progress for BarProgress {
+    fn set_total(&self, total: u64) {
+        self.0.set_length(total);
+    }
+
+    fn advance(&self, done: u64, message: &str) {
+        self.0.set_position(done);
+        self.0.set_message(message.to_owned());
+    }
+}

@@ -113,7 +113,8 @@ pub fn parse_versioned(input: &str) -> Result<(PaperId, Option<u32>), InvalidPap
 
 fn strip_prefix_ignore_case<'a>(s: &'a str, prefix: &str) -> Option<&'a str> {
     let head = s.get(..prefix.len())?;
-    head.eq_ignore_ascii_case(prefix).then(|| &s[prefix.len()..])
+    head.eq_ignore_ascii_case(prefix)
+        .then(|| &s[prefix.len()..])
 }
 
 /// Splits a trailing `vN`. Returns `None` when a `v` is followed by something other than digits.
@@ -147,7 +148,11 @@ fn normalize_new_style(s: &str) -> Option<String> {
 
 /// `archive[.SC]/YYMMNNN`, e.g. `hep-th/9901001` or `math.GT/0309136`.
 fn normalize_old_style(archive: &str, number: &str) -> Option<String> {
-    let archive = archive.split('.').next().unwrap_or(archive).to_ascii_lowercase();
+    let archive = archive
+        .split('.')
+        .next()
+        .unwrap_or(archive)
+        .to_ascii_lowercase();
     let archive_ok = !archive.is_empty()
         && archive.bytes().all(|b| b.is_ascii_lowercase() || b == b'-')
         && !archive.starts_with('-');
@@ -476,19 +481,46 @@ mod tests {
         check_id("arXiv:2403.01234v3", Some(("2403.01234", Some(3))));
         check_id("ARXIV: 2403.01234", Some(("2403.01234", None)));
         check_id("oai:arXiv.org:2609.28553v1", Some(("2609.28553", Some(1))));
-        check_id("http://arxiv.org/abs/2403.01234v2", Some(("2403.01234", Some(2))));
-        check_id("https://arxiv.org/abs/2403.01234", Some(("2403.01234", None)));
-        check_id("https://arxiv.org/pdf/2403.01234v1.pdf", Some(("2403.01234", Some(1))));
-        check_id("https://arxiv.org/pdf/2403.01234v1", Some(("2403.01234", Some(1))));
-        check_id("https://www.arxiv.org/abs/2403.01234/", Some(("2403.01234", None)));
-        check_id("https://export.arxiv.org/abs/2403.01234?context=cs", Some(("2403.01234", None)));
-        check_id("https://arxiv.org/html/2403.01234v2#S3", Some(("2403.01234", Some(2))));
+        check_id(
+            "http://arxiv.org/abs/2403.01234v2",
+            Some(("2403.01234", Some(2))),
+        );
+        check_id(
+            "https://arxiv.org/abs/2403.01234",
+            Some(("2403.01234", None)),
+        );
+        check_id(
+            "https://arxiv.org/pdf/2403.01234v1.pdf",
+            Some(("2403.01234", Some(1))),
+        );
+        check_id(
+            "https://arxiv.org/pdf/2403.01234v1",
+            Some(("2403.01234", Some(1))),
+        );
+        check_id(
+            "https://www.arxiv.org/abs/2403.01234/",
+            Some(("2403.01234", None)),
+        );
+        check_id(
+            "https://export.arxiv.org/abs/2403.01234?context=cs",
+            Some(("2403.01234", None)),
+        );
+        check_id(
+            "https://arxiv.org/html/2403.01234v2#S3",
+            Some(("2403.01234", Some(2))),
+        );
         check_id("hep-th/9901001", Some(("hep-th/9901001", None)));
         check_id("hep-th/9901001v3", Some(("hep-th/9901001", Some(3))));
         check_id("math.GT/0309136", Some(("math/0309136", None)));
         check_id("Math.GT/0309136v1", Some(("math/0309136", Some(1))));
-        check_id("http://arxiv.org/abs/cond-mat/0102536v1", Some(("cond-mat/0102536", Some(1))));
-        check_id("oai:arXiv.org:hep-ph/0307015", Some(("hep-ph/0307015", None)));
+        check_id(
+            "http://arxiv.org/abs/cond-mat/0102536v1",
+            Some(("cond-mat/0102536", Some(1))),
+        );
+        check_id(
+            "oai:arXiv.org:hep-ph/0307015",
+            Some(("hep-ph/0307015", None)),
+        );
         check_id("", None);
         check_id("2403.123", None);
         check_id("2413.01234", None);
@@ -630,7 +662,12 @@ mod tests {
         let o = obs(SourceKind::ArxivFeed, Some(1), "Same");
         let p = merged(None, &o, Discovery::Announcement);
         assert_eq!(
-            merge(Some(&p), &o, Discovery::Announcement, t("2026-03-01T00:00:00Z")),
+            merge(
+                Some(&p),
+                &o,
+                Discovery::Announcement,
+                t("2026-03-01T00:00:00Z")
+            ),
             MergeOutcome::Unchanged
         );
     }

@@ -31,7 +31,10 @@ mod tests {
         let check = |input: &str, expected: &str| assert_eq!(normalize_whitespace(input), expected);
         check("", "");
         check("  a  ", "a");
-        check("Local learning\n  trains each\tlayer", "Local learning trains each layer");
+        check(
+            "Local learning\n  trains each\tlayer",
+            "Local learning trains each layer",
+        );
         check("line one \nAbstract: two", "line one Abstract: two");
         check("$\\mathcal{O}(n^2)$\r\n bound", "$\\mathcal{O}(n^2)$ bound");
         check("non\u{a0}breaking", "non breaking");

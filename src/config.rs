@@ -1,0 +1,509 @@
+//! The one TOML configuration: its shape, defaults, environment overrides and validation.
+//!
+//! Loading order: the file given with `--config` (or `PAPERBOY_CONFIG`), else the embedded
+//! defaults (a local store and the bundled sample feed, so paperboy runs with no file, no
+//! tokens and no internet); then `PAPERBOY_<SECTION>__<KEY>` environment variables on top;
+//! then `*_file` secrets are read. Unknown keys are rejected with their name. Secrets are
+//! wrapped in [`Secret`], which never prints its value. Depends on nothing but serde/figment.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Why the configuration cannot be used. Each message names the key or file at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid configuration{origin}: {message}")]
+    Invalid { origin: String, message: String },
+    #[error("cannot read secret file {path} (for `{key}`): {source}")]
+    SecretFile {
+        key: String,
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid value for `{key}`: {message}")]
+    Value { key: String, message: String },
+}
+
+/// A token or password. Its value reaches only the client that needs it: never `Debug`,
+/// `Display`, serialized output or logs.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Secret {
+        Secret(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str("<redacted>")
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the store and its lock file live.
+    pub data_dir: PathBuf,
+    pub http: HttpConfig,
+    pub ingest: IngestConfig,
+    pub health: HealthConfig,
+    pub sources: SourcesConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// An address for the sources' operators to reach you (arXiv asks for one); it is
+    /// appended to the User-Agent.
+    pub contact: Option<String>,
+    pub connect_timeout_secs: u64,
+    pub request_timeout_secs: u64,
+    pub max_body_mb: u64,
+    pub max_redirects: usize,
+    pub max_retries: u32,
+    pub retry_base_delay_ms: u64,
+    pub max_retry_wait_secs: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IngestConfig {
+    /// How often the daemon polls every source.
+    pub interval_minutes: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HealthConfig {
+    /// Consecutive failed polls after which a source is "failing".
+    pub failing_after: u32,
+    /// A weekday feed serving the same batch for longer than this is "stale".
+    pub stale_after_hours: u64,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SourcesConfig {
+    pub hf: HfSourceConfig,
+    pub arxiv: ArxivSourceConfig,
+    /// Local files (or `bundled:` samples) read as sources, e.g. a mirror.
+    pub file: Vec<FileSourceConfig>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HfSourceConfig {
+    pub enabled: bool,
+    pub base_url: String,
+    /// Items per page (`limit`); the API serves at most 100.
+    pub page_size: u32,
+    /// Papers gather upvotes for days: each poll also re-reads this many past days.
+    pub refresh_days: u32,
+    /// Optional Hugging Face token, for higher rate limits.
+    pub token: Option<Secret>,
+    pub token_file: Option<PathBuf>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArxivSourceConfig {
+    pub enabled: bool,
+    /// Categories or archives announced by the feed and used for backfill.
+    pub categories: Vec<String>,
+    /// Base of the announcement feeds (`<feed_url>/rss/<cats>` or `/atom/<cats>`).
+    pub feed_url: String,
+    pub feed_format: FeedFormat,
+    /// The arXiv API endpoint.
+    pub api_url: String,
+    /// Results per API page (arXiv allows at most 2000).
+    pub api_page_size: u32,
+    /// Seconds between two requests to arXiv hosts (arXiv's terms: at least 3).
+    pub min_interval_secs: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeedFormat {
+    Rss,
+    Atom,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileSourceConfig {
+    /// A name for logs and `paperboy status`; defaults to the file name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// A path, a `file://` URL, or `bundled:<sample>` for the samples inside the binary.
+    pub path: String,
+    pub format: FileFormat,
+}
+
+/// What a file source holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FileFormat {
+    /// A Hugging Face Daily Papers JSON array.
+    HfDaily,
+    /// An arXiv RSS or Atom announcement feed.
+    ArxivFeed,
+    /// An arXiv API Atom response.
+    ArxivApi,
+    /// JSON Lines of normalized papers.
+    Jsonl,
+}
+
+impl Default for Config {
+    /// Defaults for a config file: the real sources, polled hourly.
+    fn default() -> Config {
+        Config {
+            data_dir: PathBuf::from("/var/lib/paperboy"),
+            http: HttpConfig::default(),
+            ingest: IngestConfig::default(),
+            health: HealthConfig::default(),
+            sources: SourcesConfig::default(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> HttpConfig {
+        HttpConfig {
+            contact: None,
+            connect_timeout_secs: 10,
+            request_timeout_secs: 30,
+            max_body_mb: 20,
+            max_redirects: 5,
+            max_retries: 3,
+            retry_base_delay_ms: 1000,
+            max_retry_wait_secs: 300,
+        }
+    }
+}
+
+impl Default for IngestConfig {
+    fn default() -> IngestConfig {
+        IngestConfig {
+            interval_minutes: 60,
+        }
+    }
+}
+
+impl Default for HealthConfig {
+    fn default() -> HealthConfig {
+        HealthConfig {
+            failing_after: 3,
+            stale_after_hours: 30,
+        }
+    }
+}
+
+impl Default for HfSourceConfig {
+    fn default() -> HfSourceConfig {
+        HfSourceConfig {
+            enabled: true,
+            base_url: "https://huggingface.co".into(),
+            page_size: 100,
+            refresh_days: 3,
+            token: None,
+            token_file: None,
+        }
+    }
+}
+
+impl Default for ArxivSourceConfig {
+    fn default() -> ArxivSourceConfig {
+        ArxivSourceConfig {
+            enabled: true,
+            categories: ["cs.LG", "cs.CL", "cs.CV", "cs.AI", "stat.ML"]
+                .map(String::from)
+                .to_vec(),
+            feed_url: "https://rss.arxiv.org".into(),
+            feed_format: FeedFormat::Rss,
+            api_url: "https://export.arxiv.org/api/query".into(),
+            api_page_size: 200,
+            min_interval_secs: 3,
+        }
+    }
+}
+
+impl Config {
+    /// The configuration used when no file is given: a store under `./paperboy-data` and
+    /// the samples bundled in the binary as the only sources. No network, no tokens.
+    pub fn embedded() -> Config {
+        let mut config = Config {
+            data_dir: PathBuf::from("paperboy-data"),
+            ..Config::default()
+        };
+        config.sources.hf.enabled = false;
+        config.sources.arxiv.enabled = false;
+        config.sources.file = crate::bundled::SAMPLES
+            .iter()
+            .map(|sample| FileSourceConfig {
+                name: Some(sample.source_name.to_owned()),
+                path: format!("bundled:{}", sample.name),
+                format: sample.format,
+            })
+            .collect();
+        config
+    }
+
+    /// Loads the file (or the embedded defaults), applies `PAPERBOY_*` environment
+    /// overrides, reads `*_file` secrets and validates the result.
+    pub fn load(file: Option<&Path>) -> Result<Config, ConfigError> {
+        let env = std::env::vars().filter(|(key, _)| key.starts_with("PAPERBOY_"));
+        Config::load_with_env(file, env)
+    }
+
+    /// [`Config::load`] with the environment passed in, so tests need not touch the
+    /// process environment.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Config, ConfigError> {
+        let (figment, origin) = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                (
+                    Figment::from(Toml::string(&text)),
+                    format!(" in {}", path.display()),
+                )
+            }
+            None => (
+                Figment::from(Serialized::defaults(Config::embedded())),
+                String::new(),
+            ),
+        };
+        // Each `PAPERBOY_A__B=v` becomes the key `a.b`; values are parsed like TOML scalars
+        // ("false" is a bool, "30" a number) and figment coerces them to the field's type.
+        let mut figment = figment;
+        for (key, raw) in env {
+            let Some(name) = key.strip_prefix("PAPERBOY_") else {
+                continue;
+            };
+            if name == "CONFIG" {
+                continue;
+            }
+            let path = name.to_ascii_lowercase().replace("__", ".");
+            let value: figment::value::Value = raw.parse().unwrap_or_else(|never| match never {});
+            figment = figment.merge((path, value));
+        }
+        let mut config: Config = figment.extract().map_err(|err| ConfigError::Invalid {
+            origin,
+            message: describe_figment_error(err),
+        })?;
+        config.resolve_secrets()?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn resolve_secrets(&mut self) -> Result<(), ConfigError> {
+        let hf = &mut self.sources.hf;
+        hf.token = resolve_secret(
+            "sources.hf.token",
+            hf.token.take(),
+            hf.token_file.as_deref(),
+        )?;
+        Ok(())
+    }
+
+    /// Checks what serde cannot: ranges, URLs, and arXiv's pacing terms.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String| ConfigError::Value {
+            key: key.to_owned(),
+            message,
+        };
+        let hf = &self.sources.hf;
+        if !(1..=100).contains(&hf.page_size) {
+            return Err(bad(
+                "sources.hf.page_size",
+                "must be between 1 and 100".into(),
+            ));
+        }
+        if hf.refresh_days > 30 {
+            return Err(bad("sources.hf.refresh_days", "must be at most 30".into()));
+        }
+        check_http_url("sources.hf.base_url", &hf.base_url)?;
+        let arxiv = &self.sources.arxiv;
+        check_http_url("sources.arxiv.feed_url", &arxiv.feed_url)?;
+        check_http_url("sources.arxiv.api_url", &arxiv.api_url)?;
+        if !(1..=2000).contains(&arxiv.api_page_size) {
+            return Err(bad(
+                "sources.arxiv.api_page_size",
+                "must be between 1 and 2000 (arXiv's limit)".into(),
+            ));
+        }
+        let talks_to_arxiv = [&arxiv.feed_url, &arxiv.api_url]
+            .iter()
+            .any(|url| host_of(url).is_some_and(|h| h == "arxiv.org" || h.ends_with(".arxiv.org")));
+        if arxiv.enabled && talks_to_arxiv && arxiv.min_interval_secs < 3 {
+            return Err(bad(
+                "sources.arxiv.min_interval_secs",
+                "arXiv's terms allow at most one request every 3 seconds".into(),
+            ));
+        }
+        if arxiv.enabled && arxiv.categories.is_empty() {
+            return Err(bad(
+                "sources.arxiv.categories",
+                "list at least one category, e.g. [\"cs.LG\"]".into(),
+            ));
+        }
+        for category in &arxiv.categories {
+            let valid = !category.is_empty()
+                && category
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+            if !valid {
+                return Err(bad(
+                    "sources.arxiv.categories",
+                    format!("{category:?} is not an arXiv category (e.g. cs.LG, math, hep-th)"),
+                ));
+            }
+        }
+        for (i, file) in self.sources.file.iter().enumerate() {
+            if file.path.trim().is_empty() {
+                return Err(bad(&format!("sources.file[{i}].path"), "is empty".into()));
+            }
+            if let Some(sample) = file.path.strip_prefix("bundled:")
+                && crate::bundled::sample(sample).is_none()
+            {
+                return Err(bad(
+                    &format!("sources.file[{i}].path"),
+                    format!(
+                        "no bundled sample named {sample:?} (have: {})",
+                        crate::bundled::SAMPLES
+                            .iter()
+                            .map(|s| s.name)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            }
+        }
+        if self.ingest.interval_minutes == 0 {
+            return Err(bad("ingest.interval_minutes", "must be at least 1".into()));
+        }
+        if self.http.request_timeout_secs == 0 || self.http.connect_timeout_secs == 0 {
+            return Err(bad("http", "timeouts must be at least 1 second".into()));
+        }
+        if self.http.max_body_mb == 0 {
+            return Err(bad("http.max_body_mb", "must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The manners of every fetch, from `[http]`.
+    pub fn fetch_policy(&self) -> crate::fetch::FetchPolicy {
+        let http = &self.http;
+        let mut user_agent = format!(
+            "paperboy/{} (+https://github.com/paperboy-bot/paperboy)",
+            env!("CARGO_PKG_VERSION")
+        );
+        if let Some(contact) = &http.contact {
+            user_agent = format!(
+                "paperboy/{} (+https://github.com/paperboy-bot/paperboy; mailto:{contact})",
+                env!("CARGO_PKG_VERSION")
+            );
+        }
+        crate::fetch::FetchPolicy {
+            user_agent,
+            connect_timeout: Duration::from_secs(http.connect_timeout_secs),
+            request_timeout: Duration::from_secs(http.request_timeout_secs),
+            max_body_bytes: http.max_body_mb * 1024 * 1024,
+            max_redirects: http.max_redirects,
+            max_retries: http.max_retries,
+            retry_base_delay: Duration::from_millis(http.retry_base_delay_ms),
+            max_retry_wait: Duration::from_secs(http.max_retry_wait_secs),
+        }
+    }
+
+    /// The effective configuration as TOML, secrets redacted (for `paperboy check-config`).
+    pub fn to_redacted_toml(&self) -> String {
+        toml::to_string_pretty(self)
+            .unwrap_or_else(|err| format!("# cannot render configuration: {err}\n"))
+    }
+}
+
+fn resolve_secret(
+    key: &str,
+    inline: Option<Secret>,
+    file: Option<&Path>,
+) -> Result<Option<Secret>, ConfigError> {
+    match (inline, file) {
+        (Some(_), Some(_)) => Err(ConfigError::Value {
+            key: key.to_owned(),
+            message: format!("set either `{key}` or `{key}_file`, not both"),
+        }),
+        (Some(secret), None) => Ok(Some(secret)),
+        (None, Some(path)) => {
+            let value =
+                std::fs::read_to_string(path).map_err(|source| ConfigError::SecretFile {
+                    key: key.to_owned(),
+                    path: path.to_owned(),
+                    source,
+                })?;
+            // Files written by `echo` end in a newline that is not part of the token.
+            Ok(Some(Secret(value.trim().to_owned())))
+        }
+        (None, None) => Ok(None),
+    }
+}
+
+fn host_of(url: &str) -> Option<String> {
+    reqwest::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_ascii_lowercase))
+}
+
+fn check_http_url(key: &str, url: &str) -> Result<(), ConfigError> {
+    match reqwest::Url::parse(url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") && u.host_str().is_some() => Ok(()),
+        Ok(_) => Err(ConfigError::Value {
+            key: key.to_owned(),
+            message: format!("{url:?} is not an http(s) URL"),
+        }),
+        Err(err) => Err(ConfigError::Value {
+            key: key.to_owned(),
+            message: format!("{url:?} is not a URL ({err})"),
+        }),
+    }
+}
+
+/// figment's errors carry the key path; keep them on one line, one per problem.
+fn describe_figment_error(err: figment::Error) -> String {
+    err.into_iter()
+        .map(|e| {
+            if e.path.is_empty() {
+                e.kind.to_string()
+            } else {
+                format!("{} (key `{}`)", e.kind, e.path.join("."))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}

@@ -1,0 +1,412 @@
+//! The sled store: the only module that names sled.
+//!
+//! One sled database under `<data_dir>/db`, guarded by an exclusive lock on
+//! `<data_dir>/paperboy.lock` so a second process on the same directory refuses to start.
+//! Values are JSON (readable with any sled tool, and new optional fields need no migration);
+//! numeric keys are big-endian so sled's byte order is time order. The schema version lives
+//! in `meta_by_key` and [`MIGRATIONS`] is applied in order on open.
+//!
+//! Trees and key layouts:
+//! - `meta_by_key`: utf-8 key -> value (`schema_version` -> u32 BE).
+//! - `paper_by_id`: normalized arXiv id (utf-8) -> `Paper` JSON.
+//! - `paper_id_by_stored_at`: stored_at micros (u64 BE) ++ id (utf-8) -> empty.
+//! - `source_state_by_name`: source name (utf-8) -> source state JSON (owned by ingest).
+
+use std::collections::HashMap;
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use sled::Transactional;
+
+use crate::paper::{Discovery, MergeOutcome, Paper, PaperId, PaperObservation, merge};
+
+const TREE_META: &str = "meta_by_key";
+const TREE_PAPERS: &str = "paper_by_id";
+const TREE_STORED_INDEX: &str = "paper_id_by_stored_at";
+const TREE_SOURCE_STATE: &str = "source_state_by_name";
+const KEY_SCHEMA_VERSION: &[u8] = b"schema_version";
+
+/// One step of the schema, applied once, in order, when a store older than it is opened.
+pub struct Migration {
+    pub version: u32,
+    pub description: &'static str,
+    apply: fn(&sled::Db) -> sled::Result<()>,
+}
+
+/// Every schema change ever made, oldest first. Append; never edit a released entry.
+pub const MIGRATIONS: &[Migration] = &[Migration {
+    version: 1,
+    description: "papers by id, stored-time index, source state",
+    apply: |db| {
+        for name in [TREE_PAPERS, TREE_STORED_INDEX, TREE_SOURCE_STATE] {
+            db.open_tree(name)?;
+        }
+        Ok(())
+    },
+}];
+
+/// The schema version this build writes.
+pub fn current_schema_version() -> u32 {
+    MIGRATIONS.last().map_or(0, |m| m.version)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "the store at {path} is in use by another paperboy process (lock file {lock}); stop it first"
+    )]
+    Locked { path: PathBuf, lock: PathBuf },
+    #[error("cannot create or lock the data directory {path}: {source}")]
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "cannot open the store at {path}: {source} (nothing was changed; move it aside or restore a backup)"
+    )]
+    Open { path: PathBuf, source: sled::Error },
+    #[error(
+        "the store at {path} has schema version {found}, newer than this paperboy understands ({supported}); upgrade paperboy"
+    )]
+    SchemaTooNew {
+        path: PathBuf,
+        found: u32,
+        supported: u32,
+    },
+    #[error("store I/O error: {0}")]
+    Sled(#[from] sled::Error),
+    #[error("corrupt record in {tree} at key {key:?}: {reason}")]
+    Corrupt {
+        tree: &'static str,
+        key: String,
+        reason: String,
+    },
+}
+
+/// Counts of what one batch of observations did to the store.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MergeCounts {
+    pub new: usize,
+    pub updated: usize,
+    pub unchanged: usize,
+}
+
+impl MergeCounts {
+    pub fn add(&mut self, other: MergeCounts) {
+        self.new += other.new;
+        self.updated += other.updated;
+        self.unchanged += other.unchanged;
+    }
+
+    pub fn total(&self) -> usize {
+        self.new + self.updated + self.unchanged
+    }
+}
+
+/// Figures for `paperboy status`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct StoreStats {
+    pub papers: usize,
+    pub newest_stored_at: Option<DateTime<Utc>>,
+    pub size_on_disk_bytes: u64,
+    pub schema_version: u32,
+}
+
+pub struct Store {
+    db: sled::Db,
+    papers: sled::Tree,
+    stored_index: sled::Tree,
+    source_states: sled::Tree,
+    meta: sled::Tree,
+    data_dir: PathBuf,
+    /// Serializes read-merge-write of papers so two ingests in one process cannot lose an update.
+    paper_writes: Mutex<()>,
+    /// Held for the store's lifetime; the OS releases it if the process dies.
+    _lock: File,
+}
+
+impl Store {
+    /// Opens (creating if needed) the store in `data_dir`, takes the process lock and brings
+    /// the schema up to date. Never replaces an existing store it cannot read.
+    pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
+        let dir_error = |source| StoreError::DataDir {
+            path: data_dir.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(data_dir).map_err(dir_error)?;
+        let lock_path = data_dir.join("paperboy.lock");
+        let lock = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(dir_error)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked {
+                    path: data_dir.to_owned(),
+                    lock: lock_path,
+                });
+            }
+            Err(TryLockError::Error(source)) => return Err(dir_error(source)),
+        }
+
+        let db_path = data_dir.join("db");
+        let db = sled::Config::new()
+            .path(&db_path)
+            .cache_capacity(128 * 1024 * 1024)
+            .open()
+            .map_err(|source| StoreError::Open {
+                path: db_path.clone(),
+                source,
+            })?;
+        let meta = db.open_tree(TREE_META)?;
+        migrate(&db, &meta, &db_path)?;
+        Ok(Store {
+            papers: db.open_tree(TREE_PAPERS)?,
+            stored_index: db.open_tree(TREE_STORED_INDEX)?,
+            source_states: db.open_tree(TREE_SOURCE_STATE)?,
+            meta,
+            db,
+            data_dir: data_dir.to_owned(),
+            paper_writes: Mutex::new(()),
+            _lock: lock,
+        })
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn paper(&self, id: &PaperId) -> Result<Option<Paper>, StoreError> {
+        self.papers
+            .get(id.as_str())?
+            .map(|bytes| decode(TREE_PAPERS, id.as_str().as_bytes(), &bytes))
+            .transpose()
+    }
+
+    /// Merges a batch of observations into the store in one atomic step: either every
+    /// record and index entry of the batch is written, or none is.
+    pub fn merge_observations(
+        &self,
+        observations: &[PaperObservation],
+        context: Discovery,
+        now: DateTime<Utc>,
+    ) -> Result<MergeCounts, StoreError> {
+        let _guard = self
+            .paper_writes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        // The latest merged record of each id touched by this batch, and whether it is new.
+        let mut pending: HashMap<&PaperId, (Paper, bool)> = HashMap::new();
+        let mut counts = MergeCounts::default();
+        for obs in observations {
+            let existing = match pending.get(&obs.id) {
+                Some((paper, _)) => Some(paper.clone()),
+                None => self.paper(&obs.id)?,
+            };
+            match merge(existing.as_ref(), obs, context, now) {
+                MergeOutcome::New(paper) => {
+                    counts.new += 1;
+                    pending.insert(&obs.id, (paper, true));
+                }
+                MergeOutcome::Updated(paper) => {
+                    let was_new = pending.get(&obs.id).is_some_and(|(_, new)| *new);
+                    if !was_new {
+                        counts.updated += 1;
+                    }
+                    pending.insert(&obs.id, (paper, was_new));
+                }
+                MergeOutcome::Unchanged => {
+                    if !pending.contains_key(&obs.id) {
+                        counts.unchanged += 1;
+                    }
+                }
+            }
+        }
+        if pending.is_empty() {
+            return Ok(counts);
+        }
+
+        let mut paper_batch = sled::Batch::default();
+        let mut index_batch = sled::Batch::default();
+        for (id, (paper, is_new)) in &pending {
+            let bytes = serde_json::to_vec(paper).map_err(|err| StoreError::Corrupt {
+                tree: TREE_PAPERS,
+                key: id.to_string(),
+                reason: format!("cannot encode: {err}"),
+            })?;
+            paper_batch.insert(id.as_str().as_bytes(), bytes);
+            if *is_new {
+                index_batch.insert(stored_index_key(paper.stored_at, id), &[][..]);
+            }
+        }
+        (&self.papers, &self.stored_index)
+            .transaction(|(papers, index)| {
+                papers.apply_batch(&paper_batch)?;
+                index.apply_batch(&index_batch)?;
+                Ok(())
+            })
+            .map_err(|err: sled::transaction::TransactionError<()>| match err {
+                sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+                sled::transaction::TransactionError::Abort(()) => {
+                    StoreError::Sled(sled::Error::ReportableBug("transaction aborted".into()))
+                }
+            })?;
+        Ok(counts)
+    }
+
+    /// Papers first stored at or after `since`, oldest first.
+    pub fn papers_stored_since(
+        &self,
+        since: DateTime<Utc>,
+    ) -> impl Iterator<Item = Result<Paper, StoreError>> + '_ {
+        let start = micros(since).to_be_bytes();
+        self.stored_index.range(start..).filter_map(move |entry| {
+            let (key, _) = match entry {
+                Ok(kv) => kv,
+                Err(err) => return Some(Err(err.into())),
+            };
+            let id = String::from_utf8_lossy(key.get(8..).unwrap_or_default()).into_owned();
+            match self.papers.get(id.as_bytes()) {
+                Ok(Some(bytes)) => Some(decode(TREE_PAPERS, id.as_bytes(), &bytes)),
+                // An index entry without its paper cannot be written by merge_observations
+                // (one transaction); skip rather than fail if a future bug leaves one.
+                Ok(None) => None,
+                Err(err) => Some(Err(err.into())),
+            }
+        })
+    }
+
+    /// Every paper, in id order.
+    pub fn papers(&self) -> impl Iterator<Item = Result<Paper, StoreError>> + '_ {
+        self.papers.iter().map(|entry| {
+            let (key, bytes) = entry?;
+            decode(TREE_PAPERS, &key, &bytes)
+        })
+    }
+
+    /// The state a source left after its last poll, if any.
+    pub fn source_state<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, StoreError> {
+        self.source_states
+            .get(name)?
+            .map(|bytes| decode(TREE_SOURCE_STATE, name.as_bytes(), &bytes))
+            .transpose()
+    }
+
+    pub fn put_source_state<T: Serialize>(&self, name: &str, state: &T) -> Result<(), StoreError> {
+        let bytes = serde_json::to_vec(state).map_err(|err| StoreError::Corrupt {
+            tree: TREE_SOURCE_STATE,
+            key: name.to_owned(),
+            reason: format!("cannot encode: {err}"),
+        })?;
+        self.source_states.insert(name, bytes)?;
+        Ok(())
+    }
+
+    /// Names of every source that has stored state.
+    pub fn source_names(&self) -> Result<Vec<String>, StoreError> {
+        self.source_states
+            .iter()
+            .keys()
+            .map(|key| Ok(String::from_utf8_lossy(&key?).into_owned()))
+            .collect()
+    }
+
+    /// Makes everything written so far durable. Called after every change a user was told
+    /// succeeded, and on shutdown.
+    pub fn flush(&self) -> Result<(), StoreError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    pub async fn flush_async(&self) -> Result<(), StoreError> {
+        self.db.flush_async().await?;
+        Ok(())
+    }
+
+    pub fn stats(&self) -> Result<StoreStats, StoreError> {
+        let newest_stored_at = match self.stored_index.last()? {
+            Some((key, _)) => key
+                .get(..8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(|b| from_micros(u64::from_be_bytes(b))),
+            None => None,
+        };
+        Ok(StoreStats {
+            papers: self.papers.len(),
+            newest_stored_at,
+            size_on_disk_bytes: self.db.size_on_disk()?,
+            schema_version: read_schema_version(&self.meta)?.unwrap_or(0),
+        })
+    }
+}
+
+fn migrate(db: &sled::Db, meta: &sled::Tree, path: &Path) -> Result<(), StoreError> {
+    let found = read_schema_version(meta)?.unwrap_or(0);
+    let supported = current_schema_version();
+    if found > supported {
+        return Err(StoreError::SchemaTooNew {
+            path: path.to_owned(),
+            found,
+            supported,
+        });
+    }
+    for migration in MIGRATIONS.iter().filter(|m| m.version > found) {
+        tracing::info!(
+            version = migration.version,
+            description = migration.description,
+            "migrating store"
+        );
+        (migration.apply)(db)?;
+        meta.insert(KEY_SCHEMA_VERSION, &migration.version.to_be_bytes())?;
+        db.flush()?;
+    }
+    Ok(())
+}
+
+fn read_schema_version(meta: &sled::Tree) -> Result<Option<u32>, StoreError> {
+    match meta.get(KEY_SCHEMA_VERSION)? {
+        None => Ok(None),
+        Some(bytes) => <[u8; 4]>::try_from(bytes.as_ref())
+            .map(|b| Some(u32::from_be_bytes(b)))
+            .map_err(|_| StoreError::Corrupt {
+                tree: TREE_META,
+                key: "schema_version".into(),
+                reason: format!("expected 4 bytes, found {}", bytes.len()),
+            }),
+    }
+}
+
+fn decode<T: DeserializeOwned>(
+    tree: &'static str,
+    key: &[u8],
+    bytes: &[u8],
+) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|err| StoreError::Corrupt {
+        tree,
+        key: String::from_utf8_lossy(key).into_owned(),
+        reason: err.to_string(),
+    })
+}
+
+fn stored_index_key(stored_at: DateTime<Utc>, id: &PaperId) -> Vec<u8> {
+    let mut key = Vec::with_capacity(8 + id.as_str().len());
+    key.extend_from_slice(&micros(stored_at).to_be_bytes());
+    key.extend_from_slice(id.as_str().as_bytes());
+    key
+}
+
+/// Microseconds since the epoch; times before 1970 clamp to 0 (paperboy never stores them).
+fn micros(t: DateTime<Utc>) -> u64 {
+    u64::try_from(t.timestamp_micros()).unwrap_or(0)
+}
+
+fn from_micros(micros: u64) -> DateTime<Utc> {
+    DateTime::from_timestamp_micros(i64::try_from(micros).unwrap_or(i64::MAX)).unwrap_or_default()
+}
