@@ -65,7 +65,7 @@ pub fn parse_line(line: &str) -> Result<PaperObservation, String> {
         .transpose()?;
 
     let has_hf_fields = row.upvotes.is_some()
-        || true
+        || row.num_comments.is_some()
         || row.hf_submitted_on_daily_at.is_some()
         || row.ai_keywords.is_some()
         || row.github_repo.is_some();
