@@ -742,4 +742,13 @@ mod tests {
         }
         assert!(backoff(base, u32::MAX, max) <= max);
     }
+
+    #[test]
+    fn backoff_jitter_spans_its_range() {
+        let waits: Vec<Duration> = (0..1000)
+            .map(|_| backoff(Duration::from_secs(1), 3, Duration::from_secs(300)))
+            .collect();
+        assert!(waits.iter().any(|wait| *wait < Duration::from_secs(2)));
+        assert!(waits.iter().any(|wait| *wait > Duration::from_secs(6)));
+    }
 }

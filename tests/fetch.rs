@@ -171,9 +171,7 @@ async fn scripted(replies: Vec<Reply>) -> (String, Arc<Script>) {
     (format!("{base}/feed"), script)
 }
 
-async fn scripted_counting_connections(
-    replies: Vec<Reply>,
-) -> (String, Arc<Script>, Arc<Gauge>) {
+async fn scripted_counting_connections(replies: Vec<Reply>) -> (String, Arc<Script>, Arc<Gauge>) {
     let script = Arc::new(Script {
         replies,
         ..Script::default()
@@ -258,10 +256,7 @@ impl AsyncWrite for CountedConnection {
         Pin::new(&mut self.stream).poll_flush(cx)
     }
 
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<std::io::Result<()>> {
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
         Pin::new(&mut self.stream).poll_shutdown(cx)
     }
 }
@@ -291,7 +286,10 @@ async fn a_plain_200_returns_the_body_and_sends_our_user_agent() {
     assert_eq!(seen.len(), 1);
     let user_agent = seen[0].header("user-agent").unwrap();
     assert_eq!(user_agent, FetchPolicy::default().user_agent);
-    assert!(user_agent.starts_with(&format!("paperboy/{} (+https://", env!("CARGO_PKG_VERSION"))));
+    assert!(user_agent.starts_with(&format!(
+        "paperboy/{} (+https://",
+        env!("CARGO_PKG_VERSION")
+    )));
     assert_eq!(seen[0].header("if-none-match"), None);
     assert_eq!(seen[0].header("if-modified-since"), None);
 }
@@ -353,7 +351,10 @@ async fn last_modified_comes_back_as_if_modified_since_and_304_is_not_modified()
 
     let second = fetcher.get(&url, Some(&validators), None).await.unwrap();
     assert_eq!(second, Fetched::NotModified);
-    assert_eq!(seen.lock().unwrap()[1].get("if-modified-since").unwrap(), date);
+    assert_eq!(
+        seen.lock().unwrap()[1].get("if-modified-since").unwrap(),
+        date
+    );
 }
 
 #[tokio::test]
@@ -369,7 +370,10 @@ async fn a_gzip_body_is_requested_and_decoded() {
     let (bytes, _) = body_of(fetcher(policy()).get(&url, None, None).await.unwrap());
 
     assert_eq!(bytes, original.as_bytes());
-    let accept_encoding = script.seen()[0].header("accept-encoding").unwrap().to_owned();
+    let accept_encoding = script.seen()[0]
+        .header("accept-encoding")
+        .unwrap()
+        .to_owned();
     assert!(accept_encoding.contains("gzip"), "{accept_encoding}");
 }
 
@@ -426,7 +430,13 @@ async fn a_429_without_hints_backs_off_and_gives_up_rate_limited() {
     let error = fetcher(policy()).get(&url, None, None).await.unwrap_err();
 
     assert!(
-        matches!(error, FetchError::RateLimited { retry_after: None, .. }),
+        matches!(
+            error,
+            FetchError::RateLimited {
+                retry_after: None,
+                ..
+            }
+        ),
         "{error:?}"
     );
     assert_eq!(script.seen().len(), 4);
@@ -478,7 +488,10 @@ async fn a_404_is_not_retried() {
         "{error:?}"
     );
     assert!(!error.is_transient());
-    assert_eq!(error.to_string(), format!("{url} answered HTTP 404 Not Found"));
+    assert_eq!(
+        error.to_string(),
+        format!("{url} answered HTTP 404 Not Found")
+    );
     assert_eq!(script.seen().len(), 1);
 }
 
@@ -540,6 +553,37 @@ async fn a_content_length_over_the_cap_is_rejected() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_content_length_over_the_cap_is_rejected_before_reading_the_body() {
+    keep_paused_clock_in_step_with_io();
+    // The body never arrives, so only the announced length can fail this fetch quickly;
+    // a client that waited for the body would hit its timeout instead.
+    let (stalled_writer, reader) = tokio::io::duplex(1024);
+    let body = Arc::new(Mutex::new(Some(Body::from_stream(
+        tokio_util::io::ReaderStream::new(reader),
+    ))));
+    let router = Router::new().fallback(move || {
+        let body = body.lock().unwrap().take().expect("one request only");
+        async move { ([("content-length", "2097152")], body).into_response() }
+    });
+    let (base, _) = serve(router).await;
+    let policy = FetchPolicy {
+        max_body_bytes: 1024 * 1024,
+        max_retries: 0,
+        ..policy()
+    };
+    let started = Instant::now();
+
+    let error = fetcher(policy)
+        .get(&format!("{base}/feed"), None, None)
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, FetchError::TooLarge { .. }), "{error:?}");
+    assert!(started.elapsed() < SECOND, "took {:?}", started.elapsed());
+    drop(stalled_writer);
+}
+
 #[tokio::test]
 async fn a_streamed_body_over_the_cap_is_cut_off_while_reading() {
     const FULL_BODY: u64 = 200 * 1024 * 1024;
@@ -594,8 +638,7 @@ fn gzip(bytes: &[u8]) -> Vec<u8> {
 #[tokio::test]
 async fn a_gzip_bomb_is_cut_off_after_decompression_passes_the_cap() {
     let bomb = {
-        let mut encoder =
-            flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
         let zeros = vec![0u8; 1024 * 1024];
         for _ in 0..50 {
             encoder.write_all(&zeros).unwrap();
@@ -692,11 +735,8 @@ async fn a_gate_paces_retries_too() {
 async fn a_429_on_one_host_holds_back_every_host_behind_the_gate() {
     keep_paused_clock_in_step_with_io();
     // Two hosts sharing one gate, as arXiv's export and listing hosts do.
-    let (limited_url, limited) = scripted(vec![
-        reply(429).header("retry-after", "10"),
-        reply(200),
-    ])
-    .await;
+    let (limited_url, limited) =
+        scripted(vec![reply(429).header("retry-after", "10"), reply(200)]).await;
     let (other_url, other) = scripted(vec![reply(200)]).await;
     let fetcher = fetcher(policy());
     let gate = HostGate::new(3 * SECOND);
@@ -712,7 +752,10 @@ async fn a_429_on_one_host_holds_back_every_host_behind_the_gate() {
     let other_start = other.starts()[0] - started;
     assert!(other_start >= 10 * SECOND, "{other_start:?}");
     let limited_retry = limited.starts()[1] - started;
-    assert!(limited_retry >= other_start + 3 * SECOND, "{limited_retry:?}");
+    assert!(
+        limited_retry >= other_start + 3 * SECOND,
+        "{limited_retry:?}"
+    );
 }
 
 // --- files ---
@@ -729,20 +772,37 @@ async fn files_are_read_by_path_or_file_url_and_unchanged_files_are_not_modified
     assert_eq!(bytes, b"{\"id\": \"2403.01234\"}\n");
     assert_eq!(validators.etag, None);
     let version = validators.last_modified.clone().unwrap();
-    assert!(version.starts_with("mtime=") && version.ends_with(" len=21"), "{version}");
+    assert!(
+        version.starts_with("mtime=") && version.ends_with(" len=21"),
+        "{version}"
+    );
 
     let file_url = format!("file://{location}");
     let (by_url, _) = body_of(fetcher.get(&file_url, None, None).await.unwrap());
     assert_eq!(by_url, bytes);
 
-    let again = fetcher.get(location, Some(&validators), None).await.unwrap();
+    let again = fetcher
+        .get(location, Some(&validators), None)
+        .await
+        .unwrap();
     assert_eq!(again, Fetched::NotModified);
-    let again_by_url = fetcher.get(&file_url, Some(&validators), None).await.unwrap();
+    let again_by_url = fetcher
+        .get(&file_url, Some(&validators), None)
+        .await
+        .unwrap();
     assert_eq!(again_by_url, Fetched::NotModified);
 
-    std::fs::write(&path, "{\"id\": \"2403.01234\"}\n{\"id\": \"2403.05678\"}\n").unwrap();
-    let (changed, new_validators) =
-        body_of(fetcher.get(location, Some(&validators), None).await.unwrap());
+    std::fs::write(
+        &path,
+        "{\"id\": \"2403.01234\"}\n{\"id\": \"2403.05678\"}\n",
+    )
+    .unwrap();
+    let (changed, new_validators) = body_of(
+        fetcher
+            .get(location, Some(&validators), None)
+            .await
+            .unwrap(),
+    );
     assert_eq!(changed.len(), 42);
     assert_ne!(new_validators, validators);
 }
@@ -763,6 +823,26 @@ async fn a_missing_file_is_an_error_naming_the_path() {
     assert!(
         message.starts_with(&format!("cannot read {}: ", path.display())),
         "{message}"
+    );
+}
+
+/// `/dev/zero` claims a length of 0 and never ends: only a bounded read stops it.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_file_longer_than_its_metadata_says_is_still_capped() {
+    let policy = FetchPolicy {
+        max_body_bytes: 4096,
+        ..policy()
+    };
+
+    let error = fetcher(policy)
+        .get("/dev/zero", None, None)
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, FetchError::TooLarge { limit: 4096, .. }),
+        "{error:?}"
     );
 }
 

@@ -1,0 +1,505 @@
+//! Whole polls through the real HTTP client against fake Hugging Face and arXiv services on
+//! 127.0.0.1, into a real sled store in a temp dir. The tokio clock is paused, so retries,
+//! Retry-After waits and arXiv pacing take no real time and depend on no timing luck.
+
+mod support;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use paperboy::backfill::{BackfillRequest, Progress, backfill};
+use paperboy::config::{Config, FeedFormat};
+use paperboy::fetch::Fetcher;
+use paperboy::health::Verdict;
+use paperboy::ingest::{Ingestor, SourceReport};
+use paperboy::paper::{Discovery, PaperId, SourceKind};
+use paperboy::sources::configured_sources;
+use paperboy::store::{MergeCounts, Store};
+use support::fake_sources::{Canned, FakeSources, FeedItem, api_entry, rss_feed};
+use tokio_util::sync::CancellationToken;
+
+const HF_DAY: &str = "2026-06-12";
+const FEED_PATH: &str = "/rss/cs.LG";
+
+struct Setup {
+    fake: FakeSources,
+    ingestor: Ingestor,
+    _dir: tempfile::TempDir,
+}
+
+fn t(s: &str) -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+}
+
+fn hf_fixture() -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/hf-daily-papers_date-2026-06-12.json"
+    ))
+    .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+/// A fake of both services and an ingestor pointed at it; `adjust` tweaks the config.
+async fn setup(adjust: impl FnOnce(&mut Config)) -> Setup {
+    let fake = FakeSources::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = Config::default();
+    config.data_dir = dir.path().join("data");
+    config.sources.hf.base_url = fake.base_url();
+    config.sources.hf.refresh_days = 0;
+    config.sources.hf.page_size = 10;
+    config.sources.arxiv.feed_url = fake.base_url();
+    config.sources.arxiv.feed_format = FeedFormat::Rss;
+    config.sources.arxiv.api_url = format!("{}/api/query", fake.base_url());
+    config.sources.arxiv.categories = vec!["cs.LG".into()];
+    config.sources.arxiv.api_page_size = 10;
+    config.http.max_retries = 2;
+    config.http.retry_base_delay_ms = 500;
+    adjust(&mut config);
+    config.validate().unwrap();
+    let store = Arc::new(Store::open(&config.data_dir).unwrap());
+    let fetcher = Fetcher::new(config.fetch_policy()).unwrap();
+    let ingestor = Ingestor::new(store, fetcher, Arc::new(config));
+    Setup {
+        fake,
+        ingestor,
+        _dir: dir,
+    }
+}
+
+fn only_hf(config: &mut Config) {
+    config.sources.arxiv.enabled = false;
+}
+
+fn only_feed(config: &mut Config) {
+    config.sources.hf.enabled = false;
+}
+
+fn report<'a>(reports: &'a [SourceReport], name: &str) -> &'a SourceReport {
+    reports.iter().find(|r| r.name == name).unwrap()
+}
+
+fn counts(new: usize, updated: usize, unchanged: usize) -> MergeCounts {
+    MergeCounts {
+        new,
+        updated,
+        unchanged,
+    }
+}
+
+fn item<'a>(id: &'a str, version: u32, announce: &'a str, title: &'a str) -> FeedItem<'a> {
+    FeedItem {
+        id,
+        version,
+        announce,
+        title,
+        abstract_text: "We study things.\n  Across lines.",
+        categories: &["cs.LG", "cs.AI"],
+        authors: "Ada Lovelace, Alan Turing",
+    }
+}
+
+fn id(s: &str) -> PaperId {
+    PaperId::parse(s).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn hf_pages_are_followed_and_upvotes_refresh() {
+    let s = setup(only_hf).await;
+    s.fake.set_hf_day(HF_DAY, hf_fixture());
+    let now = t("2026-06-12T18:00:00Z");
+    let reports = s.ingestor.poll_all(now).await.unwrap();
+    assert_eq!(report(&reports, "hf").counts, counts(30, 0, 0));
+    assert_eq!(report(&reports, "hf").verdict, Verdict::Healthy);
+    // 30 items at 10 a page: three full pages, then an empty one ends the day.
+    let pages: Vec<String> = s
+        .fake
+        .seen_paths("/api/daily_papers")
+        .iter()
+        .map(|r| r.query.clone())
+        .collect();
+    assert_eq!(
+        pages,
+        ["p=0", "p=1", "p=2", "p=3"].map(|p| format!("date={HF_DAY}&limit=10&{p}"))
+    );
+
+    // A day later the same page has more upvotes on one paper.
+    let mut items = hf_fixture();
+    items[0]["paper"]["upvotes"] = serde_json::json!(99);
+    s.fake.set_hf_day(HF_DAY, items);
+    let later = t("2026-06-12T19:00:00Z");
+    let reports = s.ingestor.poll_all(later).await.unwrap();
+    assert_eq!(report(&reports, "hf").counts, counts(0, 1, 29));
+    let first_id = hf_fixture()[0]["paper"]["id"].as_str().unwrap().to_owned();
+    let paper = s.ingestor.store().paper(&id(&first_id)).unwrap().unwrap();
+    assert_eq!(paper.hf.unwrap().upvotes, 99);
+    assert_eq!(
+        paper.stored_at, now,
+        "an update does not make a paper new again"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn hf_refreshes_past_days_and_a_weekend_day_is_quiet() {
+    let s = setup(|c| {
+        only_hf(c);
+        c.sources.hf.refresh_days = 2;
+    })
+    .await;
+    // Friday has papers; Saturday and Sunday are empty, as on the real site.
+    s.fake.set_hf_day("2026-11-20", hf_fixture());
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-11-22T12:00:00Z"))
+        .await
+        .unwrap();
+    let hf = report(&reports, "hf");
+    assert_eq!(hf.counts.new, 30, "the refresh reached back to Friday");
+    assert_eq!(hf.verdict, Verdict::NoAnnouncement);
+    let dates: Vec<String> = s
+        .fake
+        .seen_paths("/api/daily_papers")
+        .iter()
+        .map(|r| r.query.split('&').next().unwrap().to_owned())
+        .collect();
+    assert!(dates.contains(&"date=2026-11-20".to_owned()));
+    assert!(dates.contains(&"date=2026-11-22".to_owned()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_feed_answering_304_writes_nothing() {
+    let s = setup(only_feed).await;
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[
+            item("2611.00001", 1, "new", "First"),
+            item("2611.00002", 1, "new", "Second"),
+        ]),
+    );
+    let monday = t("2026-11-23T06:00:00Z");
+    let reports = s.ingestor.poll_all(monday).await.unwrap();
+    assert_eq!(report(&reports, "arxiv-rss").counts, counts(2, 0, 0));
+
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-11-23T07:00:00Z"))
+        .await
+        .unwrap();
+    let feed = report(&reports, "arxiv-rss");
+    assert!(feed.not_modified);
+    assert_eq!(feed.counts, counts(0, 0, 0));
+    assert_eq!(feed.verdict, Verdict::Healthy);
+    let requests = s.fake.seen_paths(FEED_PATH);
+    assert_eq!(requests.len(), 2);
+    assert!(requests[1].headers.contains_key("if-none-match"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_weekend_feed_is_no_announcement() {
+    let s = setup(only_feed).await;
+    s.fake.set_document(FEED_PATH, rss_feed(&[]));
+    let saturday = t("2026-11-28T06:00:00Z");
+    let reports = s.ingestor.poll_all(saturday).await.unwrap();
+    let feed = report(&reports, "arxiv-rss");
+    assert_eq!(feed.counts, counts(0, 0, 0));
+    assert_eq!(feed.error, None);
+    assert_eq!(feed.verdict, Verdict::NoAnnouncement);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_weekday_feed_serving_the_same_batch_is_stale() {
+    let s = setup(only_feed).await;
+    let body = rss_feed(&[item("2611.00001", 1, "new", "First")]);
+    // No ETag this time: the fake serves the same bytes as a full 200 each day.
+    s.fake
+        .script(FEED_PATH, [Canned::ok(body.clone()), Canned::ok(body)]);
+    let tuesday = t("2026-11-24T02:00:00Z");
+    let reports = s.ingestor.poll_all(tuesday).await.unwrap();
+    assert_eq!(report(&reports, "arxiv-rss").verdict, Verdict::Healthy);
+    let wednesday = t("2026-11-25T12:00:00Z");
+    let reports = s.ingestor.poll_all(wednesday).await.unwrap();
+    assert_eq!(
+        report(&reports, "arxiv-rss").verdict,
+        Verdict::Stale { since: tuesday }
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_feed_error_page_is_a_failure() {
+    let s = setup(only_feed).await;
+    let body = rss_feed(&[]).replace(
+        "<title>cs.LG updates on arXiv.org</title>",
+        "<title>Feed error for query: cs.NOPE</title>",
+    );
+    s.fake.set_document(FEED_PATH, body);
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-11-24T02:00:00Z"))
+        .await
+        .unwrap();
+    let feed = report(&reports, "arxiv-rss");
+    assert!(
+        feed.error.as_deref().unwrap().contains("Feed error"),
+        "{feed:?}"
+    );
+    assert!(matches!(feed.verdict, Verdict::Degraded { .. }));
+}
+
+#[tokio::test(start_paused = true)]
+async fn one_failing_source_never_stops_the_others() {
+    let s = setup(|_| {}).await;
+    s.fake.set_hf_day(HF_DAY, hf_fixture());
+    // The feed is broken three polls in a row: malformed XML, then 503s beyond the retries.
+    let five_hundreds = (0..3).map(|_| Canned::status(503, "busy"));
+    s.fake
+        .script(FEED_PATH, [Canned::ok("<rss><channel><item>")]);
+    s.fake.script(FEED_PATH, five_hundreds.clone());
+    s.fake.script(FEED_PATH, five_hundreds);
+    s.fake
+        .set_document(FEED_PATH, rss_feed(&[item("2611.00001", 1, "new", "Back")]));
+
+    let mut verdicts = Vec::new();
+    for hour in 10..14 {
+        let now = t(&format!("2026-06-12T{hour}:00:00Z"));
+        let reports = s.ingestor.poll_all(now).await.unwrap();
+        if hour == 10 {
+            assert_eq!(report(&reports, "hf").counts.new, 30, "HF went on");
+            let error = report(&reports, "arxiv-rss").error.clone().unwrap();
+            assert!(error.contains("malformed XML"), "{error}");
+        }
+        verdicts.push(report(&reports, "arxiv-rss").verdict.clone());
+    }
+    assert_eq!(
+        verdicts[..3],
+        [
+            Verdict::Degraded {
+                consecutive_failures: 1
+            },
+            Verdict::Degraded {
+                consecutive_failures: 2
+            },
+            Verdict::Failing {
+                consecutive_failures: 3,
+                since: t("2026-06-12T10:00:00Z")
+            },
+        ]
+    );
+    assert_eq!(verdicts[3], Verdict::Healthy, "one good poll recovers");
+    assert!(
+        s.ingestor
+            .store()
+            .paper(&id("2611.00001"))
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn rate_limits_and_server_errors_are_retried() {
+    let s = setup(only_hf).await;
+    s.fake.set_hf_day(HF_DAY, hf_fixture()[..5].to_vec());
+    s.fake.script(
+        "/api/daily_papers",
+        [
+            Canned::status(429, "slow down").header("retry-after", "7"),
+            Canned::status(502, "bad gateway"),
+        ],
+    );
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-06-12T18:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report(&reports, "hf").counts.new, 5);
+    let seen = s.fake.seen_paths("/api/daily_papers");
+    assert_eq!(seen.len(), 3);
+    assert!(
+        seen[1].at - seen[0].at >= Duration::from_secs(7),
+        "Retry-After honoured: waited {:?}",
+        seen[1].at - seen[0].at
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn truncated_malformed_and_oversize_bodies_are_rejected_cleanly() {
+    let s = setup(|c| {
+        only_hf(c);
+        c.sources.hf.refresh_days = 2;
+        c.http.max_body_mb = 1;
+    })
+    .await;
+    let fixture = serde_json::to_vec(&hf_fixture()).unwrap();
+    s.fake.script(
+        "/api/daily_papers",
+        [
+            // 2026-06-10: cut off mid-document.
+            Canned::ok(fixture[..fixture.len() / 2].to_vec()),
+            // 2026-06-11: two megabytes of JSON.
+            Canned::ok(format!("[{}\"\"]", "\"x\",".repeat(400_000))),
+        ],
+    );
+    // 2026-06-12: served normally.
+    s.fake.set_hf_day(HF_DAY, hf_fixture()[..3].to_vec());
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-06-12T18:00:00Z"))
+        .await
+        .unwrap();
+    let hf = report(&reports, "hf");
+    assert_eq!(hf.counts.new, 3, "the good day is stored");
+    let error = hf.error.clone().unwrap();
+    assert!(error.contains("malformed JSON"), "{error}");
+    // Had the 2 MB body been read, its 400,001 non-object items would be skipped entries.
+    assert_eq!(hf.skipped_entries, 0);
+    assert_eq!(s.ingestor.store().stats().unwrap().papers, 3);
+}
+
+#[tokio::test(start_paused = true)]
+async fn hf_then_arxiv_is_one_record_and_a_replacement_is_an_update() {
+    let s = setup(|_| {}).await;
+    let hf_items = hf_fixture();
+    let shared = hf_items[0]["paper"]["id"].as_str().unwrap().to_owned();
+    s.fake.set_hf_day(HF_DAY, hf_items[..1].to_vec());
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[
+            FeedItem {
+                categories: &["cs.CL", "cs.LG"],
+                ..item(&shared, 1, "new", "Title From The Feed")
+            },
+            FeedItem {
+                categories: &["hep-ph", "cs.LG"],
+                ..item("2611.00003", 2, "cross", "A Cross-List")
+            },
+        ]),
+    );
+    let day_one = t("2026-06-12T18:00:00Z");
+    let reports = s.ingestor.poll_all(day_one).await.unwrap();
+    assert_eq!(report(&reports, "hf").counts, counts(1, 0, 0));
+    assert_eq!(report(&reports, "arxiv-rss").counts, counts(1, 1, 0));
+
+    let paper = s.ingestor.store().paper(&id(&shared)).unwrap().unwrap();
+    assert_eq!(paper.sources, [SourceKind::HfDaily, SourceKind::ArxivFeed]);
+    assert_eq!(paper.categories, ["cs.CL", "cs.LG"]);
+    assert!(paper.hf.is_some(), "HF signals kept");
+    assert_eq!(paper.title, "Title From The Feed");
+    assert_eq!(paper.abstract_text, "We study things. Across lines.");
+    let cross = s
+        .ingestor
+        .store()
+        .paper(&id("2611.00003"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(cross.primary_category(), Some("hep-ph"));
+    assert_eq!(cross.discovered_via, Discovery::Announcement);
+
+    // Next day the feed announces v2 of the shared paper as a replacement.
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item(&shared, 2, "replace", "Revised Title")]),
+    );
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-06-13T18:00:00Z"))
+        .await
+        .unwrap();
+    assert_eq!(report(&reports, "arxiv-rss").counts, counts(0, 1, 0));
+    let revised = s.ingestor.store().paper(&id(&shared)).unwrap().unwrap();
+    assert_eq!(revised.title, "Revised Title");
+    assert_eq!(revised.version, Some(2));
+    assert_eq!(revised.stored_at, day_one);
+    let new_since_day_two: Vec<_> = s
+        .ingestor
+        .store()
+        .papers_stored_since(t("2026-06-13T00:00:00Z"))
+        .collect::<Result<_, _>>()
+        .unwrap();
+    assert!(
+        new_since_day_two.is_empty(),
+        "a replacement is not a new paper"
+    );
+}
+
+struct NoProgress;
+
+impl Progress for NoProgress {
+    fn set_total(&self, _: u64) {}
+    fn advance(&self, _: u64, _: &str) {}
+}
+
+#[tokio::test(start_paused = true)]
+async fn arxiv_requests_are_paced_and_never_concurrent() {
+    let s = setup(|c| {
+        c.sources.hf.enabled = false;
+        c.sources.arxiv.min_interval_secs = 3;
+    })
+    .await;
+    let entries = (1..=25)
+        .map(|n| {
+            api_entry(
+                &format!("2601.{n:05}"),
+                1,
+                &format!("Backfilled paper {n}"),
+                "cs.LG",
+                "2026-01-05T10:00:00Z",
+            )
+        })
+        .collect();
+    s.fake.set_api_entries(entries);
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00001", 1, "new", "Fresh")]),
+    );
+
+    // A backfill (three API pages) and a feed poll at once: one gate covers both.
+    let request = BackfillRequest {
+        from: "2026-01-01".parse().unwrap(),
+        to: "2026-01-31".parse().unwrap(),
+        arxiv: true,
+        hf: false,
+    };
+    let now = t("2026-11-24T12:00:00Z");
+    let shutdown = CancellationToken::new();
+    let feed_source = configured_sources(s.ingestor.config())
+        .into_iter()
+        .find(|source| source.name() == "arxiv-rss")
+        .unwrap();
+    let (backfilled, polled) = tokio::join!(
+        backfill(&s.ingestor, request, now, &NoProgress, &shutdown),
+        s.ingestor.poll_source(&feed_source, now),
+    );
+    let backfilled = backfilled.unwrap();
+    assert_eq!(backfilled.counts, counts(25, 0, 0));
+    assert!(backfilled.errors.is_empty(), "{:?}", backfilled.errors);
+    assert_eq!(polled.unwrap().counts.new, 1);
+
+    let starts: Vec<_> = s.fake.seen().iter().map(|r| r.at).collect();
+    assert_eq!(starts.len(), 4, "three API pages and one feed request");
+    for pair in starts.windows(2) {
+        assert!(
+            pair[1] - pair[0] >= Duration::from_secs(3),
+            "requests {:?} apart",
+            pair[1] - pair[0]
+        );
+    }
+    assert_eq!(s.fake.max_in_flight(), 1);
+
+    let paper = s
+        .ingestor
+        .store()
+        .paper(&id("2601.00007"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(paper.discovered_via, Discovery::Backfill);
+    assert_eq!(
+        paper.abstract_text,
+        "An abstract about Backfilled paper 7 with a hard line break."
+    );
+    let query = &s.fake.seen_paths("/api/query")[0].query;
+    assert!(
+        query.contains("submittedDate%3A%5B202601010000+TO+202601312359%5D"),
+        "{query}"
+    );
+}
