@@ -507,3 +507,160 @@ fn describe_figment_error(err: figment::Error) -> String {
         .collect::<Vec<_>>()
         .join("; ")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn load(toml: &str, env: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let mut file = tempfile::NamedTempFile::new().unwrap();
+        file.write_all(toml.as_bytes()).unwrap();
+        let env = env.iter().map(|(k, v)| (k.to_string(), v.to_string()));
+        Config::load_with_env(Some(file.path()), env)
+    }
+
+    fn error(toml: &str, env: &[(&str, &str)]) -> String {
+        load(toml, env)
+            .err()
+            .expect("should be rejected")
+            .to_string()
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_complete() {
+        let example = include_str!("../config.example.toml");
+        let config = load(example, &[]).unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/var/lib/paperboy"));
+        // Every key a config can have appears in the example, commented or not.
+        let rendered = Config::default().to_redacted_toml();
+        for line in rendered.lines() {
+            if let Some((key, _)) = line.split_once(" = ") {
+                assert!(
+                    example.contains(&format!("{key} =")),
+                    "config.example.toml lacks `{key}`"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn environment_overrides_keys() {
+        let config = load(
+            "data_dir = \"/srv/a\"\n",
+            &[
+                ("PAPERBOY_DATA_DIR", "/srv/b"),
+                ("PAPERBOY_SOURCES__HF__REFRESH_DAYS", "5"),
+                ("PAPERBOY_SOURCES__ARXIV__ENABLED", "false"),
+                ("PAPERBOY_CONFIG", "/ignored/here.toml"),
+                ("HOME", "/root"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(config.data_dir, PathBuf::from("/srv/b"));
+        assert_eq!(config.sources.hf.refresh_days, 5);
+        assert!(!config.sources.arxiv.enabled);
+    }
+
+    #[test]
+    fn bad_config_is_rejected_with_the_key_named() {
+        let check = |toml: &str, env: &[(&str, &str)], needle: &str| {
+            let message = error(toml, env);
+            assert!(
+                message.contains(needle),
+                "{message:?} should mention {needle:?}"
+            );
+        };
+        check("colour = \"blue\"\n", &[], "colour");
+        check("[sources.hf]\nrefresh_dayz = 2\n", &[], "refresh_dayz");
+        check("", &[("PAPERBOY_SOURCES__HF__NOPE", "1")], "nope");
+        check(
+            "[ingest]\ninterval_minutes = \"soon\"\n",
+            &[],
+            "interval_minutes",
+        );
+        check(
+            "[ingest]\ninterval_minutes = 0\n",
+            &[],
+            "ingest.interval_minutes",
+        );
+        check(
+            "[sources.hf]\npage_size = 500\n",
+            &[],
+            "sources.hf.page_size",
+        );
+        check(
+            "[sources.hf]\nbase_url = \"ftp://x\"\n",
+            &[],
+            "sources.hf.base_url",
+        );
+        check("[sources.arxiv]\nmin_interval_secs = 1\n", &[], "3 seconds");
+        check("[sources.arxiv]\napi_page_size = 5000\n", &[], "2000");
+        check("[sources.arxiv]\ncategories = [\"cs LG\"]\n", &[], "cs LG");
+        check(
+            "[sources.arxiv]\nfeed_format = \"json\"\n",
+            &[],
+            "feed_format",
+        );
+        check(
+            "[[sources.file]]\npath = \"bundled:nope.json\"\nformat = \"hf_daily\"\n",
+            &[],
+            "no bundled sample",
+        );
+        check("this is not toml", &[], "invalid configuration");
+    }
+
+    #[test]
+    fn a_local_arxiv_mirror_may_be_polled_faster() {
+        let config = load(
+            "[sources.arxiv]\nfeed_url = \"http://127.0.0.1:8080\"\napi_url = \"http://127.0.0.1:8080/api/query\"\nmin_interval_secs = 0\n",
+            &[],
+        )
+        .unwrap();
+        assert_eq!(config.sources.arxiv.min_interval_secs, 0);
+    }
+
+    #[test]
+    fn a_missing_file_is_named() {
+        let err = Config::load_with_env(Some(Path::new("/nonexistent/paperboy.toml")), [])
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("/nonexistent/paperboy.toml"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        let mut secret_file = tempfile::NamedTempFile::new().unwrap();
+        secret_file.write_all(b"hf_sentinel_token_123\n").unwrap();
+        let toml = format!(
+            "[sources.hf]\ntoken_file = \"{}\"\n",
+            secret_file.path().display()
+        );
+        let config = load(&toml, &[]).unwrap();
+        let token = config.sources.hf.token.as_ref().unwrap();
+        assert_eq!(token.expose(), "hf_sentinel_token_123");
+        assert!(!config.to_redacted_toml().contains("sentinel"));
+        assert!(!format!("{config:?}").contains("sentinel"));
+        assert!(config.to_redacted_toml().contains("<redacted>"));
+
+        let inline = load("[sources.hf]\ntoken = \"hf_sentinel_inline\"\n", &[]).unwrap();
+        assert!(!inline.to_redacted_toml().contains("sentinel"));
+
+        let both = format!("{toml}token = \"x\"\n");
+        assert!(error(&both, &[]).contains("not both"));
+        let missing = "[sources.hf]\ntoken_file = \"/nonexistent/token\"\n";
+        assert!(error(missing, &[]).contains("/nonexistent/token"));
+    }
+
+    #[test]
+    fn embedded_defaults_need_no_network() {
+        let config = Config::load_with_env(None, []).unwrap();
+        assert!(!config.sources.hf.enabled);
+        assert!(!config.sources.arxiv.enabled);
+        assert!(!config.sources.file.is_empty());
+        assert_eq!(config.data_dir, PathBuf::from("paperboy-data"));
+    }
+}

@@ -410,3 +410,44 @@ fn micros(t: DateTime<Utc>) -> u64 {
 fn from_micros(micros: u64) -> DateTime<Utc> {
     DateTime::from_timestamp_micros(i64::try_from(micros).unwrap_or(i64::MAX)).unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_store_from_a_newer_paperboy_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = Store::open(dir.path()).unwrap();
+            store
+                .meta
+                .insert(KEY_SCHEMA_VERSION, &999u32.to_be_bytes())
+                .unwrap();
+            store.flush().unwrap();
+        }
+        match Store::open(dir.path()) {
+            Err(StoreError::SchemaTooNew {
+                found, supported, ..
+            }) => assert_eq!((found, supported), (999, current_schema_version())),
+            Err(other) => panic!("expected SchemaTooNew, got {other}"),
+            Ok(_) => panic!("a newer schema must be refused"),
+        }
+    }
+
+    #[test]
+    fn migrations_are_ordered_and_unique() {
+        let versions: Vec<u32> = MIGRATIONS.iter().map(|m| m.version).collect();
+        let expected: Vec<u32> = (1..=versions.len() as u32).collect();
+        assert_eq!(versions, expected);
+    }
+
+    #[test]
+    fn stored_index_keys_sort_by_time() {
+        let id = PaperId::parse("2601.00001").unwrap();
+        let early = DateTime::from_timestamp(1_000, 0).unwrap();
+        let late = DateTime::from_timestamp(1_000_000_000, 0).unwrap();
+        assert!(stored_index_key(early, &id) < stored_index_key(late, &id));
+        assert_eq!(from_micros(micros(late)), late);
+    }
+}
