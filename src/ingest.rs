@@ -17,11 +17,15 @@ use crate::feeds::{self, ParseError, ParsedBatch};
 use crate::fetch::{FetchError, Fetched, Fetcher, HostGate, Validators};
 use crate::health::{PollResult, SourceHealth, Verdict, batch_fingerprint, verdict};
 use crate::paper::Discovery;
-use crate::sources::{SourceSpec, configured_sources, hf_daily_url};
+use crate::sources::{SourceSpec, arxiv_api_id_list_url, configured_sources, hf_daily_url};
 use crate::store::{MergeCounts, Store, StoreError};
 
 /// Hugging Face pages per day paperboy will follow before assuming the API misbehaves.
 const MAX_HF_PAGES_PER_DAY: u32 = 20;
+/// How far back papers without arXiv details are looked up, and how many per poll and request.
+const DETAILS_WINDOW_DAYS: i64 = 7;
+const MAX_DETAIL_LOOKUPS_PER_POLL: usize = 500;
+const DETAIL_LOOKUPS_PER_REQUEST: usize = 100;
 
 /// What paperboy remembers about a source between polls.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -145,6 +149,10 @@ impl Ingestor {
                     .await?;
                 poll.primary = Some(result);
             }
+            SourceSpec::ArxivApi { api_url, .. } => {
+                let result = self.fill_details(&mut poll, name, api_url, now).await?;
+                poll.primary = Some(result);
+            }
             SourceSpec::File {
                 location, format, ..
             } => {
@@ -213,6 +221,60 @@ impl Ingestor {
             }
         }
         Ok(())
+    }
+
+    /// Looks up, through the arXiv API, recent papers that lack arXiv details (Hugging Face
+    /// gives no categories). Papers arXiv does not know stay as they are and are asked
+    /// about again while they are recent.
+    async fn fill_details(
+        &self,
+        poll: &mut Poll<'_>,
+        name: &str,
+        api_url: &str,
+        now: DateTime<Utc>,
+    ) -> Result<PollResult, IngestError> {
+        let since = now - chrono::Duration::days(DETAILS_WINDOW_DAYS);
+        let mut ids = Vec::new();
+        for paper in self.store.papers_stored_since(since) {
+            let paper = paper?;
+            if paper.categories.is_empty() {
+                ids.push(paper.id);
+                if ids.len() == MAX_DETAIL_LOOKUPS_PER_POLL {
+                    break;
+                }
+            }
+        }
+        if ids.is_empty() {
+            return Ok(PollResult::Empty);
+        }
+        let mut keys = Vec::new();
+        for chunk in ids.chunks(DETAIL_LOOKUPS_PER_REQUEST) {
+            let url = arxiv_api_id_list_url(api_url, chunk);
+            let fetched = self.fetch_bytes(poll, &url, Some(&self.arxiv_gate)).await;
+            let page = fetched.and_then(|bytes| {
+                feeds::arxiv_api::parse(&bytes.unwrap_or_default()).map_err(|source| {
+                    RequestError::Parse {
+                        location: url.clone(),
+                        source,
+                    }
+                })
+            });
+            match page {
+                Ok(page) => {
+                    keys.extend(page.batch.papers.iter().map(|p| p.id.to_string()));
+                    self.store_batch(poll, name, page.batch, Discovery::Lookup, now)?;
+                }
+                Err(err) => {
+                    poll.fail(name, &url, &err);
+                    return Ok(PollResult::Failed {
+                        error: err.to_string(),
+                    });
+                }
+            }
+        }
+        Ok(PollResult::Batch {
+            fingerprint: batch_fingerprint(keys.iter().map(String::as_str)),
+        })
     }
 
     /// Every page of one Daily Papers day. A failed page is recorded in `poll` and ends the day.

@@ -22,6 +22,9 @@ pub enum SourceSpec {
     },
     /// An arXiv RSS or Atom announcement feed.
     ArxivFeed { name: String, url: String },
+    /// The arXiv API, polled to fill in details (categories, comments, submission times)
+    /// of recent papers that arrived without them, e.g. from Hugging Face.
+    ArxivApi { name: String, api_url: String },
     /// A local file, `file://` URL or bundled sample in one of the source formats.
     File {
         name: String,
@@ -35,6 +38,7 @@ impl SourceSpec {
         match self {
             SourceSpec::HfDaily { name, .. }
             | SourceSpec::ArxivFeed { name, .. }
+            | SourceSpec::ArxivApi { name, .. }
             | SourceSpec::File { name, .. } => name,
         }
     }
@@ -42,7 +46,7 @@ impl SourceSpec {
     pub fn health_policy(&self, config: &Config) -> HealthPolicy {
         let expects_weekday_batches = match self {
             SourceSpec::ArxivFeed { .. } => true,
-            SourceSpec::HfDaily { .. } => false,
+            SourceSpec::HfDaily { .. } | SourceSpec::ArxivApi { .. } => false,
             // A mirror of a feed is as regular as the feed; other files are whatever the
             // operator puts there.
             SourceSpec::File {
@@ -80,6 +84,11 @@ pub fn configured_sources(config: &Config) -> Vec<SourceSpec> {
         sources.push(SourceSpec::ArxivFeed {
             name: name.into(),
             url: arxiv_feed_url(&arxiv.feed_url, arxiv.feed_format, &arxiv.categories),
+        });
+        // After the feeds, so it sees what they and Hugging Face just stored.
+        sources.push(SourceSpec::ArxivApi {
+            name: "arxiv-api".into(),
+            api_url: arxiv.api_url.clone(),
         });
     }
     for file in &config.sources.file {
@@ -233,6 +242,6 @@ mod tests {
             .iter()
             .map(|s| s.name().to_owned())
             .collect();
-        assert_eq!(names, ["hf", "arxiv-rss", "file:cs.LG.xml"]);
+        assert_eq!(names, ["hf", "arxiv-rss", "arxiv-api", "file:cs.LG.xml"]);
     }
 }

@@ -503,3 +503,42 @@ async fn arxiv_requests_are_paced_and_never_concurrent() {
         "{query}"
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn hf_papers_get_arxiv_details_from_the_api() {
+    let s = setup(|c| c.sources.arxiv.min_interval_secs = 3).await;
+    let items = hf_fixture()[..3].to_vec();
+    let known = items[0]["paper"]["id"].as_str().unwrap().to_owned();
+    s.fake.set_hf_day(HF_DAY, items.clone());
+    s.fake.set_document(FEED_PATH, rss_feed(&[]));
+    s.fake.set_api_entries(vec![api_entry(
+        &known,
+        2,
+        "The arXiv Title",
+        "cs.CL",
+        "2026-05-30T17:00:00Z",
+    )]);
+
+    let reports = s
+        .ingestor
+        .poll_all(t("2026-06-12T18:00:00Z"))
+        .await
+        .unwrap();
+    let api = report(&reports, "arxiv-api");
+    assert_eq!(api.counts, counts(0, 1, 0), "{api:?}");
+    let paper = s.ingestor.store().paper(&id(&known)).unwrap().unwrap();
+    assert_eq!(paper.categories, ["cs.CL"]);
+    assert_eq!(paper.version, Some(2));
+    assert_eq!(paper.sources, [SourceKind::HfDaily, SourceKind::ArxivApi]);
+    assert!(paper.hf.is_some());
+
+    // One request named all three papers; the feed and the API were paced.
+    let lookups = s.fake.seen_paths("/api/query");
+    assert_eq!(lookups.len(), 1);
+    for item in &items {
+        let wanted = item["paper"]["id"].as_str().unwrap();
+        assert!(lookups[0].query.contains(wanted), "{}", lookups[0].query);
+    }
+    let feed = s.fake.seen_paths(FEED_PATH);
+    assert!(lookups[0].at - feed[0].at >= Duration::from_secs(3));
+}

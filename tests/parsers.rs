@@ -601,76 +601,62 @@ fn arxiv_feed_bad_items_are_skipped_and_the_rest_kept() {
 
 #[test]
 fn arxiv_feed_description_header() {
-    // (description, arxiv:announce_type element, expected announce type, expected abstract)
+    // `{H}` stands for the header arXiv writes before the type: `arXiv:IDvN Announce Type:`.
     let check = |description: &str,
                  element: Option<&str>,
                  announce: Option<AnnounceType>,
                  abstract_text: Option<&str>| {
+        let description = description.replace("{H}", "arXiv:2609.00001v1 Announce Type:");
         let extra = element
             .map(|t| format!("<arxiv:announce_type>{t}</arxiv:announce_type>"))
             .unwrap_or_default();
-        let feed = arxiv_feed::parse(&rss(&rss_item(
+        let body = rss(&rss_item(
             "oai:arXiv.org:2609.00001v1",
-            description,
+            &description,
             &extra,
-        )))
-        .unwrap();
-        let p = &feed.batch.papers[0];
+        ));
+        let p = &arxiv_feed::parse(&body).unwrap().batch.papers[0];
         assert_eq!(p.announce, announce, "{description:?}");
         assert_eq!(p.abstract_text.as_deref(), abstract_text, "{description:?}");
     };
     use AnnounceType::*;
     check(
-        "arXiv:2609.00001v1 Announce Type: new \nAbstract: A b.",
+        "{H} new \nAbstract: A b.",
         Some("new"),
         Some(New),
         Some("A b."),
     );
     check(
-        "arXiv:2609.00001v1 Announce Type: replace-cross \nAbstract: A",
+        "{H} replace-cross \nAbstract: A",
         None,
         Some(ReplaceCross),
         Some("A"),
     );
     check(
-        "arXiv:2609.00001v1 Announce Type: cross \nAbstract: A",
+        "{H} cross \nAbstract: A",
         Some("replace"),
         Some(Replace),
         Some("A"),
     );
     check(
-        "arXiv:2609.00001v1 Announce Type: cross \nAbstract: A",
+        "{H} cross \nAbstract: A",
         Some("bogus"),
         Some(Cross),
         Some("A"),
     );
-    check(
-        "arXiv:2609.00001v1 Announce Type: bogus \nAbstract: A",
-        None,
-        None,
-        Some("A"),
-    );
+    check("{H} bogus \nAbstract: A", None, None, Some("A"));
+    check("{H} new \nAbstract:", None, Some(New), None);
+    check("{H} new", None, Some(New), None);
     check(
         "  Abstract:  Two\n  lines.  ",
         None,
         None,
         Some("Two lines."),
     );
-    check(
-        "Plain text, no header.",
-        Some("new"),
-        Some(New),
-        Some("Plain text, no header."),
-    );
-    check(
-        "arXiv:2609.00001v1 Announce Type: new \nAbstract:",
-        None,
-        Some(New),
-        None,
-    );
+    check("Plain text.", Some("new"), Some(New), Some("Plain text."));
     check("", None, None, None);
     check(
-        "arXiv:2609.00001v1 Announce Type: new \nAbstract: We cite Abstract: and $\\alpha &lt; 1$.",
+        "{H} new \nAbstract: We cite Abstract: and $\\alpha &lt; 1$.",
         None,
         Some(New),
         Some("We cite Abstract: and $\\alpha < 1$."),

@@ -308,9 +308,8 @@ fn parse_rfc2822(s: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|error| error.to_string())
 }
 
-/// XML reading shared with [`super::arxiv_api`], which reads the same Atom dialect. It lives
-/// here only because this module's owner may not add files to `feeds/`; it would sit better
-/// in a `feeds/xml.rs` of its own.
+/// XML reading shared with [`super::arxiv_api`], which reads the same Atom dialect. It would
+/// sit better in a `feeds/xml.rs` of its own, which needs a `mod` line in `feeds/mod.rs`.
 pub(super) mod xml {
     use chrono::{DateTime, Utc};
     use roxmltree::{Document, Node};

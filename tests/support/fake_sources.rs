@@ -205,8 +205,24 @@ fn steady(state: &FakeState, path: &str, query: &str, headers: &HeaderMap) -> Ca
             .and_then(|v| v.parse().ok())
             .unwrap_or(10);
         let entries = lock(&state.api_entries);
-        let page: Vec<String> = entries.iter().skip(start).take(max).cloned().collect();
-        return Canned::ok(api_feed(&page, entries.len(), start))
+        // id_list=2601.00001%2C2601.00002 selects by id, like the real API.
+        let wanted: Vec<String> = param(query, "id_list")
+            .unwrap_or("")
+            .split("%2C")
+            .filter(|id| !id.is_empty())
+            .map(|id| format!("/abs/{}v", id.replace("%2F", "/")))
+            .collect();
+        let selected: Vec<&String> = entries
+            .iter()
+            .filter(|e| wanted.is_empty() || wanted.iter().any(|w| e.contains(w.as_str())))
+            .collect();
+        let page: Vec<String> = selected
+            .iter()
+            .skip(start)
+            .take(max)
+            .map(|e| e.to_string())
+            .collect();
+        return Canned::ok(api_feed(&page, selected.len(), start))
             .header("content-type", "application/atom+xml");
     }
     if let Some(body) = lock(&state.documents).get(path).cloned() {
