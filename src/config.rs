@@ -521,10 +521,7 @@ mod tests {
     }
 
     fn error(toml: &str, env: &[(&str, &str)]) -> String {
-        load(toml, env)
-            .err()
-            .expect("should be rejected")
-            .to_string()
+        load(toml, env).expect_err("should be rejected").to_string()
     }
 
     #[test]

@@ -35,7 +35,8 @@ pub struct FetchPolicy {
     /// The backoff before retry `n` (from 0) is uniformly random in `0..=base * 2^n`.
     pub retry_base_delay: Duration,
     /// The longest single wait paperboy accepts, whether asked for by a server or by backoff.
-    /// A server asking for longer fails the fetch at once with [`FetchError::RateLimited`].
+    /// A server asking for longer fails the fetch at once: a 429 with
+    /// [`FetchError::RateLimited`], a 503 with [`FetchError::Status`].
     pub max_retry_wait: Duration,
 }
 
@@ -276,7 +277,8 @@ impl Fetcher {
         gate: Option<&HostGate>,
     ) -> Result<Fetched, FetchError> {
         let policy = &self.inner.policy;
-        let mut attempt: u32 = 0;
+        // Counts requests made, from 1; retry number `attempt - 1` follows a failed one.
+        let mut attempt: u32 = 1;
         loop {
             tracing::debug!(url = %url, attempt, "fetching");
             let failed = match self.try_once(url, validators, gate).await {
@@ -289,20 +291,26 @@ impl Fetcher {
                 _ => None,
             };
             let give_up = !failed.error.is_transient()
-                || attempt >= policy.max_retries
+                || attempt > policy.max_retries
                 || failed
                     .server_wait
                     .is_some_and(|wait| wait > policy.max_retry_wait);
             if give_up {
                 // The caller reports the error; this only adds the attempt count for debugging.
-                tracing::debug!(url = %url, status, attempt, error = %failed.error, "fetch failed");
+                tracing::debug!(
+                    url = %url, status, attempt, error = %failed.error,
+                    "fetch failed; not retrying"
+                );
                 return Err(failed.error);
             }
             let wait = failed.server_wait.unwrap_or_else(|| {
-                backoff(policy.retry_base_delay, attempt, policy.max_retry_wait)
+                backoff(policy.retry_base_delay, attempt - 1, policy.max_retry_wait)
             });
             let wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX);
-            tracing::warn!(url = %url, status, attempt, wait_ms, error = %failed.error, "fetch failed; retrying");
+            tracing::warn!(
+                url = %url, status, attempt, wait_ms, error = %failed.error,
+                "fetch failed; retrying"
+            );
             tokio::time::sleep(wait).await;
             attempt += 1;
         }

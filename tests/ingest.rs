@@ -45,8 +45,10 @@ fn hf_fixture() -> Vec<serde_json::Value> {
 async fn setup(adjust: impl FnOnce(&mut Config)) -> Setup {
     let fake = FakeSources::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let mut config = Config::default();
-    config.data_dir = dir.path().join("data");
+    let mut config = Config {
+        data_dir: dir.path().join("data"),
+        ..Config::default()
+    };
     config.sources.hf.base_url = fake.base_url();
     config.sources.hf.refresh_days = 0;
     config.sources.hf.page_size = 10;
