@@ -202,6 +202,9 @@ pub struct Fetcher {
 struct FetcherInner {
     client: reqwest::Client,
     policy: FetchPolicy,
+    /// `Authorization: Bearer` values by URL prefix (e.g. a Hugging Face token for its API).
+    /// reqwest drops the header on redirects to another host, so a token never leaves it.
+    bearer_tokens: Vec<(String, HeaderValue)>,
 }
 
 /// Where a location string points.
@@ -243,7 +246,31 @@ impl Fetcher {
                 reason: root_cause(&err),
             })?;
         Ok(Fetcher {
-            inner: Arc::new(FetcherInner { client, policy }),
+            inner: Arc::new(FetcherInner {
+                client,
+                policy,
+                bearer_tokens: Vec::new(),
+            }),
+        })
+    }
+
+    /// Sends `token` as a bearer token on every request whose URL starts with `url_prefix`.
+    /// The header value is marked sensitive so it stays out of debug output.
+    pub fn with_bearer_token(self, url_prefix: &str, token: &str) -> Result<Fetcher, FetchError> {
+        let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {
+            FetchError::ClientSetup {
+                reason: format!("the token for {url_prefix} is not a valid header value"),
+            }
+        })?;
+        value.set_sensitive(true);
+        let mut inner = FetcherInner {
+            client: self.inner.client.clone(),
+            policy: self.inner.policy.clone(),
+            bearer_tokens: self.inner.bearer_tokens.clone(),
+        };
+        inner.bearer_tokens.push((url_prefix.to_owned(), value));
+        Ok(Fetcher {
+            inner: Arc::new(inner),
         })
     }
 
@@ -329,6 +356,14 @@ impl Fetcher {
             None => None,
         };
         let mut request = self.inner.client.get(url.clone());
+        let bearer = self
+            .inner
+            .bearer_tokens
+            .iter()
+            .find(|(prefix, _)| url.as_str().starts_with(prefix.as_str()));
+        if let Some((_, token)) = bearer {
+            request = request.header(reqwest::header::AUTHORIZATION, token.clone());
+        }
         if let Some(validators) = validators {
             request = request.headers(conditional_headers(validators));
         }

@@ -79,6 +79,21 @@ pub(crate) enum RequestError {
     Other(String),
 }
 
+/// The fetcher for a configuration: its policy, plus the Hugging Face token if one is set.
+pub fn build_fetcher(config: &Config) -> Result<Fetcher, FetchError> {
+    let fetcher = Fetcher::new(config.fetch_policy())?;
+    match &config.sources.hf.token {
+        Some(token) => {
+            let api = format!(
+                "{}/api/daily_papers",
+                config.sources.hf.base_url.trim_end_matches('/')
+            );
+            fetcher.with_bearer_token(&api, token.expose())
+        }
+        None => Ok(fetcher),
+    }
+}
+
 impl Ingestor {
     pub fn new(store: Arc<Store>, fetcher: Fetcher, config: Arc<Config>) -> Ingestor {
         let gate = HostGate::new(std::time::Duration::from_secs(

@@ -12,8 +12,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use paperboy::backfill::{BackfillRequest, Progress, backfill};
 use paperboy::config::Config;
-use paperboy::fetch::Fetcher;
-use paperboy::ingest::{Ingestor, SourceReport};
+use paperboy::ingest::{Ingestor, SourceReport, build_fetcher};
 use paperboy::store::{Store, StoreError};
 use paperboy::{daemon, import, shutdown, status};
 
@@ -155,7 +154,7 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 fn ingestor(config: Config) -> anyhow::Result<Ingestor> {
     let store = open_store(&config)?;
-    let fetcher = Fetcher::new(config.fetch_policy())?;
+    let fetcher = build_fetcher(&config)?;
     Ok(Ingestor::new(store, fetcher, Arc::new(config)))
 }
 

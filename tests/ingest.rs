@@ -10,9 +10,8 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use paperboy::backfill::{BackfillRequest, Progress, backfill};
 use paperboy::config::{Config, FeedFormat};
-use paperboy::fetch::Fetcher;
 use paperboy::health::Verdict;
-use paperboy::ingest::{Ingestor, SourceReport};
+use paperboy::ingest::{Ingestor, SourceReport, build_fetcher};
 use paperboy::paper::{Discovery, PaperId, SourceKind};
 use paperboy::sources::configured_sources;
 use paperboy::store::{MergeCounts, Store};
@@ -62,7 +61,7 @@ async fn setup(adjust: impl FnOnce(&mut Config)) -> Setup {
     adjust(&mut config);
     config.validate().unwrap();
     let store = Arc::new(Store::open(&config.data_dir).unwrap());
-    let fetcher = Fetcher::new(config.fetch_policy()).unwrap();
+    let fetcher = build_fetcher(&config).unwrap();
     let ingestor = Ingestor::new(store, fetcher, Arc::new(config));
     Setup {
         fake,
@@ -543,4 +542,33 @@ async fn hf_papers_get_arxiv_details_from_the_api() {
     }
     let feed = s.fake.seen_paths(FEED_PATH);
     assert!(lookups[0].at - feed[0].at >= Duration::from_secs(3));
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_hugging_face_token_goes_to_hugging_face_only() {
+    let s =
+        setup(|c| c.sources.hf.token = Some(paperboy::config::Secret::new("hf_sentinel"))).await;
+    s.fake.set_hf_day(HF_DAY, hf_fixture()[..2].to_vec());
+    s.fake.set_document(FEED_PATH, rss_feed(&[]));
+    s.ingestor
+        .poll_all(t("2026-06-12T18:00:00Z"))
+        .await
+        .unwrap();
+    let auth = |path: &str| -> Vec<Option<String>> {
+        s.fake
+            .seen_paths(path)
+            .iter()
+            .map(|r| {
+                r.headers
+                    .get("authorization")
+                    .map(|v| v.to_str().unwrap().to_owned())
+            })
+            .collect()
+    };
+    assert_eq!(
+        auth("/api/daily_papers"),
+        [Some("Bearer hf_sentinel".to_owned())]
+    );
+    assert!(auth(FEED_PATH).iter().all(Option::is_none));
+    assert!(auth("/api/query").iter().all(Option::is_none));
 }
