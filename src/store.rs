@@ -325,8 +325,18 @@ impl Store {
         Ok(())
     }
 
+    /// [`Store::flush`] on the blocking pool, so the fsync never stalls async tasks. (A
+    /// blocking task also keeps tokio's paused test clock from jumping ahead meanwhile,
+    /// which sled's own `flush_async` would not.)
     pub async fn flush_async(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|err| {
+                StoreError::Sled(sled::Error::ReportableBug(format!(
+                    "flush task failed: {err}"
+                )))
+            })??;
         Ok(())
     }
 

@@ -572,3 +572,31 @@ async fn the_hugging_face_token_goes_to_hugging_face_only() {
     assert!(auth(FEED_PATH).iter().all(Option::is_none));
     assert!(auth("/api/query").iter().all(Option::is_none));
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_daemon_polls_every_interval_and_stops_on_the_shutdown_signal() {
+    let s = setup(|c| {
+        only_feed(c);
+        c.ingest.interval_minutes = 60;
+    })
+    .await;
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00001", 1, "new", "Polled")]),
+    );
+    let data_dir = s.ingestor.store().data_dir().to_owned();
+    let shutdown = CancellationToken::new();
+    let daemon = tokio::spawn(paperboy::daemon::run(
+        Arc::new(s.ingestor.clone()),
+        shutdown.clone(),
+    ));
+    // Polls at 0, 60 and 120 minutes; then the signal arrives mid-sleep.
+    tokio::time::sleep(Duration::from_secs(2 * 3600 + 60)).await;
+    shutdown.cancel();
+    daemon.await.unwrap().unwrap();
+    assert_eq!(s.fake.seen_paths(FEED_PATH).len(), 3);
+    let seen = s.fake.seen_paths(FEED_PATH);
+    assert_eq!(seen[1].at - seen[0].at, Duration::from_secs(3600));
+    let snapshot = paperboy::status::read_snapshot(&data_dir).unwrap();
+    assert_eq!(snapshot.papers, 1);
+}
