@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use roxmltree::Node;
 
-use super::arxiv_feed::xml::{self, ARXIV, ATOM};
+use super::xml::{self, ARXIV, ATOM};
 use crate::feeds::{ParseError, ParsedBatch, SkippedEntry};
 use crate::paper::{PaperObservation, SourceKind, parse_versioned};
 use crate::text::{normalize_whitespace, truncate_chars};

@@ -10,6 +10,7 @@ pub mod arxiv_api;
 pub mod arxiv_feed;
 pub mod hf_daily;
 pub mod jsonl;
+mod xml;
 
 use crate::paper::PaperObservation;
 
