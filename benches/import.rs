@@ -61,7 +61,8 @@ fn main() -> BenchResult<()> {
         mb(corpus.gzip_bytes),
     );
 
-    // paperboy's importer, best of a few fresh runs; the last store is kept for the re-import.
+    // paperboy's importer, best of a few fresh runs; the last store is kept for the
+    // re-import and its size reported (every run writes the same records).
     let mut runs = Vec::new();
     let mut filled = None;
     for _ in 0..PAPERBOY_RUNS {
@@ -70,7 +71,7 @@ fn main() -> BenchResult<()> {
         runs.push(run.elapsed);
         filled = Some((dir, run));
     }
-    let (filled_dir, first) = filled.ok_or("no paperboy run")?;
+    let (filled_dir, last) = filled.ok_or("no paperboy run")?;
     let best = runs.iter().copied().min().unwrap_or_default();
 
     // Steady state: the same files again into the filled store.
@@ -81,7 +82,16 @@ fn main() -> BenchResult<()> {
     let naive = run_naive_import(naive_dir.path(), &files, now)?;
     let differing = compare_stores(filled_dir.path(), naive_dir.path())?;
 
+    // Other work on the machine shows up as noise in the times; say how busy it was.
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     println!();
+    println!(
+        "load average at the end (1/5/15 min): {}",
+        load.split_whitespace()
+            .take(3)
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
     println!(
         "{:<34} {:>8} {:>10} {:>9} {:>11} {:>7}  counts (new/updated/unchanged)",
         "variant", "time", "records/s", "papers", "store", "/raw"
@@ -103,7 +113,7 @@ fn main() -> BenchResult<()> {
     row(
         &format!("paperboy import (best of {PAPERBOY_RUNS})"),
         best,
-        &first,
+        &last,
     );
     row("paperboy re-import, filled store", again.elapsed, &again);
     row("naive (Value, 1 paper/transaction)", naive.elapsed, &naive);
@@ -117,9 +127,9 @@ fn main() -> BenchResult<()> {
     );
     println!(
         "store size: files {} (allocated {}), Store::stats().size_on_disk_bytes {}; naive: files {}, allocated {}",
-        mb(first.files_bytes),
-        mb(first.allocated_bytes),
-        mb(first.sled_bytes),
+        mb(last.files_bytes),
+        mb(last.allocated_bytes),
+        mb(last.sled_bytes),
         mb(naive.files_bytes),
         mb(naive.allocated_bytes),
     );
@@ -136,7 +146,7 @@ fn main() -> BenchResult<()> {
     } else {
         println!("paperboy and naive stores hold identical records");
     }
-    let ratio = first.files_bytes as f64 / corpus.raw_bytes as f64;
+    let ratio = last.files_bytes as f64 / corpus.raw_bytes as f64;
     println!(
         "targets: time {:.2} s <= {TARGET_SECONDS} s: {}; store/raw {ratio:.2}x <= {TARGET_STORE_RATIO}x: {}",
         best.as_secs_f64(),
