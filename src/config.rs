@@ -16,18 +16,18 @@ use serde::{Deserialize, Serialize};
 /// Why the configuration cannot be used. Each message names the key or file at fault.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    #[error("cannot read config file {path}: {source}")]
+    #[error("cannot read config file {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("invalid configuration{origin}: {message}")]
     Invalid { origin: String, message: String },
-    #[error("cannot read secret file {path} (for `{key}`): {source}")]
+    #[error("cannot read secret file {path} (for `{key}`): {error}")]
     SecretFile {
         key: String,
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("invalid value for `{key}`: {message}")]
     Value { key: String, message: String },
@@ -285,9 +285,9 @@ impl Config {
     ) -> Result<Config, ConfigError> {
         let (figment, origin) = match file {
             Some(path) => {
-                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
                     path: path.to_owned(),
-                    source,
+                    error,
                 })?;
                 (
                     Figment::from(Toml::string(&text)),
@@ -302,6 +302,7 @@ impl Config {
         // Each `PAPERBOY_A__B=v` becomes the key `a.b`; values are parsed like TOML scalars
         // ("false" is a bool, "30" a number) and figment coerces them to the field's type.
         let mut figment = figment;
+        let mut from_env: Vec<(String, String)> = Vec::new();
         for (key, raw) in env {
             let Some(name) = key.strip_prefix("PAPERBOY_") else {
                 continue;
@@ -311,11 +312,12 @@ impl Config {
             }
             let path = name.to_ascii_lowercase().replace("__", ".");
             let value: figment::value::Value = raw.parse().unwrap_or_else(|never| match never {});
-            figment = figment.merge((path, value));
+            figment = figment.merge((path.clone(), value));
+            from_env.push((path, key));
         }
         let mut config: Config = figment.extract().map_err(|err| ConfigError::Invalid {
             origin,
-            message: describe_figment_error(err),
+            message: describe_figment_error(err, &from_env),
         })?;
         config.resolve_secrets()?;
         config.validate()?;
@@ -461,12 +463,11 @@ fn resolve_secret(
         }),
         (Some(secret), None) => Ok(Some(secret)),
         (None, Some(path)) => {
-            let value =
-                std::fs::read_to_string(path).map_err(|source| ConfigError::SecretFile {
-                    key: key.to_owned(),
-                    path: path.to_owned(),
-                    source,
-                })?;
+            let value = std::fs::read_to_string(path).map_err(|error| ConfigError::SecretFile {
+                key: key.to_owned(),
+                path: path.to_owned(),
+                error,
+            })?;
             // Files written by `echo` end in a newline that is not part of the token.
             Ok(Some(Secret(value.trim().to_owned())))
         }
@@ -494,14 +495,26 @@ fn check_http_url(key: &str, url: &str) -> Result<(), ConfigError> {
     }
 }
 
-/// figment's errors carry the key path; keep them on one line, one per problem.
-fn describe_figment_error(err: figment::Error) -> String {
+/// figment's errors carry the key path; keep them on one line, one per problem, and name
+/// the environment variable when the bad key came from one.
+fn describe_figment_error(err: figment::Error, from_env: &[(String, String)]) -> String {
     err.into_iter()
         .map(|e| {
             if e.path.is_empty() {
-                e.kind.to_string()
-            } else {
-                format!("{} (key `{}`)", e.kind, e.path.join("."))
+                return e.kind.to_string();
+            }
+            let key = e.path.join(".");
+            let variable = from_env.iter().find(|(path, _)| {
+                *path == key
+                    || path.starts_with(&format!("{key}."))
+                    || key.starts_with(&format!("{path}."))
+            });
+            match variable {
+                Some((_, name)) => format!(
+                    "{} (key `{key}`, set by environment variable {name})",
+                    e.kind
+                ),
+                None => format!("{} (key `{key}`)", e.kind),
             }
         })
         .collect::<Vec<_>>()

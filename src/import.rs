@@ -22,10 +22,10 @@ const BATCH_SIZE: usize = 2000;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {error}")]
     Read {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
         "{path} is neither JSON Lines of papers nor a Hugging Face Daily Papers JSON array: {reason}"
@@ -52,9 +52,9 @@ pub fn import_file(
     wrap_reader: impl FnOnce(File) -> Box<dyn Read + Send>,
     mut on_commit: impl FnMut(&ImportReport),
 ) -> Result<ImportReport, ImportError> {
-    let read_error = |source| ImportError::Read {
+    let read_error = |error| ImportError::Read {
         path: path.to_owned(),
-        source,
+        error,
     };
     let file = File::open(path).map_err(read_error)?;
     let mut reader = BufReader::with_capacity(1 << 20, wrap_reader(file));
@@ -140,9 +140,9 @@ fn import_jsonl(
             .join()
             .unwrap_or_else(|_| Err(std::io::Error::other("the parser thread panicked")));
         store_result?;
-        parse_result.map_err(|source| ImportError::Read {
+        parse_result.map_err(|error| ImportError::Read {
             path: path.to_owned(),
-            source,
+            error,
         })
     })
 }

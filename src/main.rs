@@ -235,6 +235,9 @@ fn show_status(config: &Config) -> anyhow::Result<()> {
 }
 
 fn import_files(config: &Config, files: &[PathBuf]) -> anyhow::Result<()> {
+    for path in files {
+        std::fs::File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    }
     let store = open_store(config)?;
     let now = Utc::now();
     for path in files {

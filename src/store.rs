@@ -60,15 +60,19 @@ pub enum StoreError {
         "the store at {path} is in use by another paperboy process (lock file {lock}); stop it first"
     )]
     Locked { path: PathBuf, lock: PathBuf },
-    #[error("cannot create or lock the data directory {path}: {source}")]
+    #[error("cannot create or lock the data directory {path}: {error}")]
     DataDir {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error(
-        "cannot open the store at {path}: {source} (nothing was changed; move it aside or restore a backup)"
+        "cannot open the store at {path}: {error} (nothing was changed; move it aside or restore a backup)"
     )]
-    Open { path: PathBuf, source: sled::Error },
+    Open { path: PathBuf, error: sled::Error },
+    #[error(
+        "the store at {path} holds data but no schema version: it is damaged or not a paperboy store (nothing was changed; move it aside or restore a backup)"
+    )]
+    Unrecognized { path: PathBuf },
     #[error(
         "the store at {path} has schema version {found}, newer than this paperboy understands ({supported}); upgrade paperboy"
     )]
@@ -78,13 +82,20 @@ pub enum StoreError {
         supported: u32,
     },
     #[error("store I/O error: {0}")]
-    Sled(#[from] sled::Error),
+    Sled(sled::Error),
     #[error("corrupt record in {tree} at key {key:?}: {reason}")]
     Corrupt {
         tree: &'static str,
         key: String,
         reason: String,
     },
+}
+
+// Not `#[from]`: that would also make sled's error the source, and it would print twice.
+impl From<sled::Error> for StoreError {
+    fn from(error: sled::Error) -> StoreError {
+        StoreError::Sled(error)
+    }
 }
 
 /// Counts of what one batch of observations did to the store.
@@ -133,9 +144,9 @@ impl Store {
     /// Opens (creating if needed) the store in `data_dir`, takes the process lock and brings
     /// the schema up to date. Never replaces an existing store it cannot read.
     pub fn open(data_dir: &Path) -> Result<Store, StoreError> {
-        let dir_error = |source| StoreError::DataDir {
+        let dir_error = |error| StoreError::DataDir {
             path: data_dir.to_owned(),
-            source,
+            error,
         };
         std::fs::create_dir_all(data_dir).map_err(dir_error)?;
         let lock_path = data_dir.join("paperboy.lock");
@@ -153,19 +164,26 @@ impl Store {
                     lock: lock_path,
                 });
             }
-            Err(TryLockError::Error(source)) => return Err(dir_error(source)),
+            Err(TryLockError::Error(error)) => return Err(dir_error(error)),
         }
 
         let db_path = data_dir.join("db");
+        let had_data =
+            std::fs::read_dir(&db_path).is_ok_and(|mut entries| entries.next().is_some());
         let db = sled::Config::new()
             .path(&db_path)
             .cache_capacity(128 * 1024 * 1024)
             .open()
-            .map_err(|source| StoreError::Open {
+            .map_err(|error| StoreError::Open {
                 path: db_path.clone(),
-                source,
+                error,
             })?;
         let meta = db.open_tree(TREE_META)?;
+        // Files that sled opens but that hold no schema version are not a store paperboy
+        // wrote (or one whose log was overwritten): refuse rather than build a new one over them.
+        if had_data && read_schema_version(&meta)?.is_none() {
+            return Err(StoreError::Unrecognized { path: db_path });
+        }
         migrate(&db, &meta, &db_path)?;
         Ok(Store {
             papers: db.open_tree(TREE_PAPERS)?,
