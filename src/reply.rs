@@ -1,0 +1,113 @@
+//! What paperboy says back, as data. Handlers and digest building produce a [`Reply`];
+//! each transport renders it in its own markup (plain text, Markdown, Telegram HTML, Discord
+//! embeds, email). Nothing here knows any markup: text fields are plain, unescaped text.
+
+use serde::{Deserialize, Serialize};
+
+/// A message: a sequence of blocks, rendered in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    pub blocks: Vec<Block>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Block {
+    /// A short title line.
+    Heading(String),
+    /// A paragraph of plain text.
+    Text(String),
+    /// A bulleted list of plain-text lines.
+    List(Vec<String>),
+    /// Papers, each rendered as a compact item.
+    Papers(Vec<PaperItem>),
+    /// A usage hint or error explanation, rendered less prominently where possible.
+    Hint(String),
+}
+
+/// One paper as shown to a reader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaperItem {
+    pub id: String,
+    pub title: String,
+    /// Shortened author list, e.g. "Ada Lovelace, Alan Turing et al.".
+    pub authors: String,
+    pub url: String,
+    /// The follows that matched it, in the subscriber's words.
+    pub matched: Vec<String>,
+    pub upvotes: Option<u32>,
+    /// A short piece of the abstract.
+    pub snippet: String,
+}
+
+impl Reply {
+    pub fn new() -> Reply {
+        Reply::default()
+    }
+
+    pub fn text(text: impl Into<String>) -> Reply {
+        Reply::new().with(Block::Text(text.into()))
+    }
+
+    pub fn with(mut self, block: Block) -> Reply {
+        self.blocks.push(block);
+        self
+    }
+
+    pub fn push(&mut self, block: Block) {
+        self.blocks.push(block);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.blocks.is_empty()
+    }
+
+    /// The reply as plain text, for the console, logs, tests and transports without markup.
+    pub fn to_plain_text(&self) -> String {
+        let mut out = String::new();
+        for block in &self.blocks {
+            if !out.is_empty() {
+                out.push('\n');
+            }
+            match block {
+                Block::Heading(text) | Block::Text(text) | Block::Hint(text) => {
+                    out.push_str(text);
+                    out.push('\n');
+                }
+                Block::List(lines) => {
+                    for line in lines {
+                        out.push_str("- ");
+                        out.push_str(line);
+                        out.push('\n');
+                    }
+                }
+                Block::Papers(items) => {
+                    for (i, item) in items.iter().enumerate() {
+                        if i > 0 {
+                            out.push('\n');
+                        }
+                        out.push_str(&plain_item(item));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+fn plain_item(item: &PaperItem) -> String {
+    let mut out = format!("* {}\n  {}\n  {}\n", item.title, item.authors, item.url);
+    let mut facts = Vec::new();
+    if !item.matched.is_empty() {
+        facts.push(format!("matched: {}", item.matched.join(", ")));
+    }
+    if let Some(upvotes) = item.upvotes {
+        facts.push(format!("{upvotes} upvotes"));
+    }
+    if !facts.is_empty() {
+        out.push_str(&format!("  {}\n", facts.join(" · ")));
+    }
+    if !item.snippet.is_empty() {
+        out.push_str(&format!("  {}\n", item.snippet));
+    }
+    out
+}
