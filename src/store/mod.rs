@@ -11,6 +11,12 @@
 //! - `paper_by_id`: normalized arXiv id (utf-8) -> `Paper` JSON.
 //! - `paper_id_by_stored_at`: stored_at micros (u64 BE) ++ id (utf-8) -> empty.
 //! - `source_state_by_name`: source name (utf-8) -> source state JSON (owned by ingest).
+//! - `subscriber_by_id`: subscriber id (u64 BE) -> `Subscriber` JSON.
+//! - `subscriber_id_by_address`: address text (`telegram:42`) -> subscriber id (u64 BE).
+//! - `follow_by_subscriber`: subscriber id (u64 BE) ++ follow id (u64 BE) -> `Follow` JSON;
+//!   follow ids grow, so a subscriber's follows list in the order they were added.
+//! - `sent_at_by_subscriber_paper`: subscriber id (u64 BE) ++ paper id -> queued-at micros (u64 BE).
+//! - `outbox_by_id`: outbox id (u64 BE) -> `OutboxEntry` JSON; only pending entries.
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -24,10 +30,17 @@ use sled::Transactional;
 
 use crate::paper::{Discovery, MergeOutcome, Paper, PaperId, PaperObservation, merge};
 
+mod subscribers;
+
 const TREE_META: &str = "meta_by_key";
 const TREE_PAPERS: &str = "paper_by_id";
 const TREE_STORED_INDEX: &str = "paper_id_by_stored_at";
 const TREE_SOURCE_STATE: &str = "source_state_by_name";
+const TREE_SUBSCRIBERS: &str = "subscriber_by_id";
+const TREE_SUBSCRIBER_IDS: &str = "subscriber_id_by_address";
+const TREE_FOLLOWS: &str = "follow_by_subscriber";
+const TREE_SENT: &str = "sent_at_by_subscriber_paper";
+const TREE_OUTBOX: &str = "outbox_by_id";
 const KEY_SCHEMA_VERSION: &[u8] = b"schema_version";
 
 /// One step of the schema, applied once, in order, when a store older than it is opened.
@@ -38,16 +51,34 @@ pub struct Migration {
 }
 
 /// Every schema change ever made, oldest first. Append; never edit a released entry.
-pub const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    description: "papers by id, stored-time index, source state",
-    apply: |db| {
-        for name in [TREE_PAPERS, TREE_STORED_INDEX, TREE_SOURCE_STATE] {
-            db.open_tree(name)?;
-        }
-        Ok(())
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        description: "papers by id, stored-time index, source state",
+        apply: |db| {
+            for name in [TREE_PAPERS, TREE_STORED_INDEX, TREE_SOURCE_STATE] {
+                db.open_tree(name)?;
+            }
+            Ok(())
+        },
     },
-}];
+    Migration {
+        version: 2,
+        description: "subscribers, follows, sent papers, outbox",
+        apply: |db| {
+            for name in [
+                TREE_SUBSCRIBERS,
+                TREE_SUBSCRIBER_IDS,
+                TREE_FOLLOWS,
+                TREE_SENT,
+                TREE_OUTBOX,
+            ] {
+                db.open_tree(name)?;
+            }
+            Ok(())
+        },
+    },
+];
 
 /// The schema version this build writes.
 pub fn current_schema_version() -> u32 {
@@ -133,6 +164,13 @@ pub struct Store {
     stored_index: sled::Tree,
     source_states: sled::Tree,
     meta: sled::Tree,
+    subscribers: sled::Tree,
+    subscriber_ids: sled::Tree,
+    follows: sled::Tree,
+    sent: sled::Tree,
+    outbox: sled::Tree,
+    /// Serializes read-modify-write of subscribers and their follows.
+    subscriber_writes: Mutex<()>,
     data_dir: PathBuf,
     /// Serializes read-merge-write of papers so two ingests in one process cannot lose an update.
     paper_writes: Mutex<()>,
@@ -189,6 +227,12 @@ impl Store {
             papers: db.open_tree(TREE_PAPERS)?,
             stored_index: db.open_tree(TREE_STORED_INDEX)?,
             source_states: db.open_tree(TREE_SOURCE_STATE)?,
+            subscribers: db.open_tree(TREE_SUBSCRIBERS)?,
+            subscriber_ids: db.open_tree(TREE_SUBSCRIBER_IDS)?,
+            follows: db.open_tree(TREE_FOLLOWS)?,
+            sent: db.open_tree(TREE_SENT)?,
+            outbox: db.open_tree(TREE_OUTBOX)?,
+            subscriber_writes: Mutex::new(()),
             meta,
             db,
             data_dir: data_dir.to_owned(),
@@ -408,6 +452,22 @@ fn read_schema_version(meta: &sled::Tree) -> Result<Option<u32>, StoreError> {
                 key: "schema_version".into(),
                 reason: format!("expected 4 bytes, found {}", bytes.len()),
             }),
+    }
+}
+
+fn encode<T: Serialize>(tree: &'static str, key: &str, value: &T) -> Result<Vec<u8>, StoreError> {
+    serde_json::to_vec(value).map_err(|err| StoreError::Corrupt {
+        tree,
+        key: key.to_owned(),
+        reason: format!("cannot encode: {err}"),
+    })
+}
+
+/// sled transactions report storage errors wrapped; unwrap them into ours.
+fn transaction_error(err: sled::transaction::TransactionError<StoreError>) -> StoreError {
+    match err {
+        sled::transaction::TransactionError::Storage(e) => StoreError::Sled(e),
+        sled::transaction::TransactionError::Abort(e) => e,
     }
 }
 

@@ -1,0 +1,348 @@
+//! Getting outbox entries to subscribers, exactly once, whatever the platform says.
+//!
+//! Each transport implements [`Deliver`] and maps its platform's answers onto one closed
+//! [`DeliveryOutcome`]. Everything that follows from an outcome (retry when, give up when,
+//! deactivate, rewrite the address) is decided here, once, by [`next_step`] (pure), and
+//! carried out by [`Deliverer`]. Rate limits are one mechanism for all transports: a governor
+//! limiter per transport, on a clock that follows tokio's time so tests can pause it.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use governor::clock::Clock as GovernorClock;
+use governor::nanos::Nanos;
+use governor::{Quota, RateLimiter};
+
+use crate::outbox::OutboxEntry;
+use crate::reply::Reply;
+use crate::store::{Store, StoreError};
+use crate::subscriber::{Address, Subscriber, Transport};
+
+/// What a platform said about one message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DeliveryOutcome {
+    Sent,
+    /// Try again after this long (a 429's retry_after, a 4xx from SMTP, a timeout).
+    RetryAfter(Duration),
+    /// The address no longer exists or refuses us (blocked, deleted, kicked).
+    Gone {
+        reason: String,
+    },
+    /// The address changed (a Telegram group became a supergroup); resend there.
+    Moved {
+        to: Address,
+    },
+    /// A permanent failure for this message (a 5xx SMTP answer, a rejected payload).
+    Failed {
+        reason: String,
+    },
+}
+
+/// One message to deliver.
+#[derive(Clone, Copy, Debug)]
+pub struct OutgoingMessage<'a> {
+    /// The outbox id: transports that can deduplicate (a file name, a Discord nonce) use it.
+    pub id: u64,
+    pub subject: &'a str,
+    pub message: &'a Reply,
+}
+
+pub type DeliverFuture<'a> = Pin<Box<dyn Future<Output = DeliveryOutcome> + Send + 'a>>;
+
+/// A transport adapter. It translates; it decides nothing.
+pub trait Deliver: Send + Sync {
+    fn transport(&self) -> Transport;
+    fn deliver<'a>(&'a self, to: &'a Address, message: OutgoingMessage<'a>) -> DeliverFuture<'a>;
+}
+
+/// How persistent delivery is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts before a message is abandoned.
+    pub max_attempts: u32,
+    /// Backoff after a failure: base × 2^(attempts-1), capped at `max_backoff`.
+    pub base_backoff: Duration,
+    pub max_backoff: Duration,
+    /// A message waiting for a transport that is not configured is retried this often.
+    pub missing_transport_retry: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> RetryPolicy {
+        RetryPolicy {
+            max_attempts: 6,
+            base_backoff: Duration::from_secs(30),
+            max_backoff: Duration::from_secs(3600),
+            missing_transport_retry: Duration::from_secs(3600),
+        }
+    }
+}
+
+/// What to do after an outcome. Pure policy.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NextStep {
+    /// Delivered: remove the entry.
+    Done,
+    /// Keep the entry; try again at `at`.
+    Retry { at: DateTime<Utc>, error: String },
+    /// Give up on this message (logged, counted).
+    Abandon { reason: String },
+    /// The subscriber is gone: deactivate them and drop the message.
+    Deactivate { reason: String },
+    /// Rewrite the subscriber's address and resend at once.
+    Readdress { to: Address },
+}
+
+pub fn next_step(
+    outcome: &DeliveryOutcome,
+    attempts_so_far: u32,
+    policy: &RetryPolicy,
+    now: DateTime<Utc>,
+) -> NextStep {
+    let attempts = attempts_so_far + 1;
+    let at =
+        |wait: Duration| now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
+    match outcome {
+        DeliveryOutcome::Sent => NextStep::Done,
+        DeliveryOutcome::Gone { reason } => NextStep::Deactivate {
+            reason: reason.clone(),
+        },
+        DeliveryOutcome::Moved { to } => NextStep::Readdress { to: to.clone() },
+        // The platform asked for a wait: honour it without spending an attempt, up to a
+        // point; a platform that only ever says "later" is a failure.
+        DeliveryOutcome::RetryAfter(wait) if attempts < policy.max_attempts * 4 => {
+            NextStep::Retry {
+                at: at(*wait),
+                error: format!("asked to retry after {}s", wait.as_secs()),
+            }
+        }
+        DeliveryOutcome::RetryAfter(_) => NextStep::Abandon {
+            reason: "the platform kept asking to retry later".into(),
+        },
+        DeliveryOutcome::Failed { reason } if attempts < policy.max_attempts => {
+            let exponent = attempts.saturating_sub(1).min(20);
+            let backoff = policy
+                .base_backoff
+                .saturating_mul(1 << exponent)
+                .min(policy.max_backoff);
+            NextStep::Retry {
+                at: at(backoff),
+                error: reason.clone(),
+            }
+        }
+        DeliveryOutcome::Failed { reason } => NextStep::Abandon {
+            reason: format!("{reason} (after {attempts} attempts)"),
+        },
+    }
+}
+
+/// governor's clock, following tokio's time (paused in tests).
+#[derive(Clone, Debug)]
+pub struct TokioGovernorClock {
+    start: tokio::time::Instant,
+}
+
+impl GovernorClock for TokioGovernorClock {
+    type Instant = Nanos;
+    fn now(&self) -> Nanos {
+        Nanos::from(self.start.elapsed())
+    }
+}
+
+type TransportLimiter = RateLimiter<
+    governor::state::NotKeyed,
+    governor::state::InMemoryState,
+    TokioGovernorClock,
+    governor::middleware::NoOpMiddleware<Nanos>,
+>;
+
+/// What one delivery round did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeliveryReport {
+    pub sent: usize,
+    pub retried: usize,
+    pub abandoned: usize,
+    pub deactivated: usize,
+}
+
+/// Works off the outbox through the configured transports.
+pub struct Deliverer {
+    store: Arc<Store>,
+    transports: HashMap<Transport, Arc<dyn Deliver>>,
+    /// Each limiter with a handle on its clock (to read how long to wait).
+    limiters: HashMap<Transport, (TransportLimiter, TokioGovernorClock)>,
+    policy: RetryPolicy,
+}
+
+impl Deliverer {
+    pub fn new(store: Arc<Store>, policy: RetryPolicy) -> Deliverer {
+        Deliverer {
+            store,
+            transports: HashMap::new(),
+            limiters: HashMap::new(),
+            policy,
+        }
+    }
+
+    /// Adds a transport, limited to `per_second` messages a second (bursting to that many).
+    pub fn with_transport(mut self, transport: Arc<dyn Deliver>, per_second: u32) -> Deliverer {
+        let kind = transport.transport();
+        let rate = NonZeroU32::new(per_second.max(1)).unwrap_or(NonZeroU32::MIN);
+        let clock = TokioGovernorClock {
+            start: tokio::time::Instant::now(),
+        };
+        let limiter = RateLimiter::direct_with_clock(Quota::per_second(rate), clock.clone());
+        self.limiters.insert(kind, (limiter, clock));
+        self.transports.insert(kind, transport);
+        self
+    }
+
+    /// Delivers every pending entry that is due at `now`. Returns what happened and when
+    /// the next entry falls due, if any.
+    pub async fn deliver_due(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<(DeliveryReport, Option<DateTime<Utc>>), StoreError> {
+        let mut report = DeliveryReport::default();
+        let mut next_due: Option<DateTime<Utc>> = None;
+        for entry in self.store.pending_messages()? {
+            if entry.next_attempt_at > now {
+                next_due =
+                    Some(next_due.map_or(entry.next_attempt_at, |d| d.min(entry.next_attempt_at)));
+                continue;
+            }
+            if let Some(retry_at) = self.deliver_entry(entry, now, &mut report).await? {
+                next_due = Some(next_due.map_or(retry_at, |d| d.min(retry_at)));
+            }
+        }
+        Ok((report, next_due))
+    }
+
+    /// Delivers one entry; returns the retry time when it stays pending.
+    async fn deliver_entry(
+        &self,
+        mut entry: OutboxEntry,
+        now: DateTime<Utc>,
+        report: &mut DeliveryReport,
+    ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let Some(mut subscriber) = self.store.subscriber(entry.subscriber)? else {
+            tracing::warn!(
+                outbox = entry.id,
+                "dropping a message for a deleted subscriber"
+            );
+            self.store.complete_message(entry.id)?;
+            return Ok(None);
+        };
+        if !subscriber.active {
+            tracing::info!(outbox = entry.id, subscriber = %subscriber.id, "dropping a message for an inactive subscriber");
+            self.store.complete_message(entry.id)?;
+            return Ok(None);
+        }
+        // One readdressing per round: a platform that keeps saying "moved" is a failure.
+        let mut readdressed = false;
+        loop {
+            let outcome = self.attempt(&subscriber, &entry).await;
+            let step = match outcome {
+                Some(outcome) => next_step(&outcome, entry.attempts, &self.policy, now),
+                None => NextStep::Retry {
+                    at: now
+                        + chrono::Duration::from_std(self.policy.missing_transport_retry)
+                            .unwrap_or(chrono::Duration::MAX),
+                    error: format!(
+                        "no {} transport is configured",
+                        subscriber.address.transport().as_str()
+                    ),
+                },
+            };
+            let fields = (
+                entry.id,
+                subscriber.id,
+                subscriber.address.transport().as_str(),
+            );
+            match step {
+                NextStep::Done => {
+                    self.store.complete_message(entry.id)?;
+                    self.store.flush_async().await?;
+                    tracing::info!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, subject = %entry.subject, "delivered");
+                    report.sent += 1;
+                    return Ok(None);
+                }
+                NextStep::Retry { at, error } => {
+                    entry.attempts += 1;
+                    entry.next_attempt_at = at;
+                    entry.last_error = Some(error.clone());
+                    self.store.update_message(&entry)?;
+                    tracing::warn!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, attempts = entry.attempts, retry_at = %at, error = %error, "delivery postponed");
+                    report.retried += 1;
+                    return Ok(Some(at));
+                }
+                NextStep::Abandon { reason } => {
+                    self.store.complete_message(entry.id)?;
+                    tracing::error!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, reason = %reason, "delivery abandoned");
+                    report.abandoned += 1;
+                    return Ok(None);
+                }
+                NextStep::Deactivate { reason } => {
+                    subscriber.active = false;
+                    self.store.put_subscriber(&subscriber)?;
+                    self.store.complete_message(entry.id)?;
+                    self.store.flush_async().await?;
+                    tracing::warn!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, reason = %reason, "subscriber gone; deactivated");
+                    report.deactivated += 1;
+                    return Ok(None);
+                }
+                NextStep::Readdress { to } if !readdressed => {
+                    tracing::info!(subscriber = %subscriber.id, from = %subscriber.address, to = %to, "address moved; resending there");
+                    subscriber.address = to;
+                    self.store.put_subscriber(&subscriber)?;
+                    self.store.flush_async().await?;
+                    readdressed = true;
+                }
+                NextStep::Readdress { to } => {
+                    let outcome = DeliveryOutcome::Failed {
+                        reason: format!("moved twice in a row (last to {to})"),
+                    };
+                    let step = next_step(&outcome, entry.attempts, &self.policy, now);
+                    if let NextStep::Retry { at, error } = step {
+                        entry.attempts += 1;
+                        entry.next_attempt_at = at;
+                        entry.last_error = Some(error);
+                        self.store.update_message(&entry)?;
+                        report.retried += 1;
+                        return Ok(Some(at));
+                    }
+                    self.store.complete_message(entry.id)?;
+                    report.abandoned += 1;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// One send through the transport's limiter; `None` when the transport is missing.
+    async fn attempt(
+        &self,
+        subscriber: &Subscriber,
+        entry: &OutboxEntry,
+    ) -> Option<DeliveryOutcome> {
+        let kind = subscriber.address.transport();
+        let transport = self.transports.get(&kind)?;
+        if let Some((limiter, clock)) = self.limiters.get(&kind) {
+            while let Err(not_until) = limiter.check() {
+                let wait = not_until.wait_time_from(clock.now());
+                tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+            }
+        }
+        let message = OutgoingMessage {
+            id: entry.id,
+            subject: &entry.subject,
+            message: &entry.message,
+        };
+        Some(transport.deliver(&subscriber.address, message).await)
+    }
+}
