@@ -220,9 +220,10 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "schedule",
         args: "[SPEC]",
         summary: "Show or set when digests arrive",
-        details: "Without a SPEC, shows your schedule and the next digest. A SPEC is \
-                  daily HH:MM, a five-field cron line, or off. Examples: /schedule daily 08:00, \
-                  /schedule 0 8 * * 1-5 (weekdays at 08:00), /schedule off.",
+        details: "Without a SPEC, shows your schedule and the next digest. Times are in \
+                  your /timezone. Examples: /schedule daily 08:00, /schedule weekdays 7:30, \
+                  /schedule weekly mon 09:00, /schedule 0 8 * * 1-5 (a 5-field crontab), \
+                  /schedule off.",
     },
     CommandInfo {
         name: "timezone",
@@ -297,8 +298,14 @@ pub fn parse(text: &str, limits: &CommandLimits) -> Result<Command, CommandError
     };
     let (word, raw_args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
     let args = normalize_whitespace(raw_args);
-    // Telegram appends the bot's name in groups: `/follow@paperboy_bot`.
-    let typed_name = word.split_once('@').map_or(word, |(name, _bot)| name);
+    // Telegram appends the bot's name in groups: `/follow@paperboy_bot`. Invisible marks
+    // that right-to-left keyboards insert are not part of the name.
+    let typed_name: String = word
+        .split_once('@')
+        .map_or(word, |(name, _bot)| name)
+        .chars()
+        .filter(|c| !is_invisible(*c))
+        .collect();
     if typed_name.is_empty() {
         let spaced = args
             .split(' ')
@@ -335,7 +342,7 @@ pub fn parse(text: &str, limits: &CommandLimits) -> Result<Command, CommandError
         "mode" => parse_mode(&args),
         "settings" => no_args(Command::Settings, "settings"),
         _ => Err(CommandError::UnknownCommand {
-            name: echo(typed_name),
+            name: echo(&typed_name),
             suggestion: suggest(&name),
         }),
     }
@@ -350,6 +357,9 @@ fn parse_help(args: &str) -> Result<Command, CommandError> {
     }
     let typed = args.strip_prefix('/').unwrap_or(args);
     let typed = typed.split_once('@').map_or(typed, |(name, _bot)| name);
+    if typed.is_empty() {
+        return Ok(Command::Help { topic: None });
+    }
     let topic = typed.to_lowercase();
     match known_name(&topic) {
         Some(name) => Ok(Command::Help {
@@ -483,12 +493,13 @@ fn is_invisible(c: char) -> bool {
     matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
 }
 
-/// User input made safe to quote in a reply: no control or invisible characters, at most
-/// 40 characters.
+/// User input made safe to quote in a reply: control characters shown as `�`, invisible
+/// ones dropped, at most 40 characters.
 fn echo(input: &str) -> String {
     let clean: String = input
         .chars()
-        .filter(|c| !c.is_control() && !is_invisible(*c))
+        .filter(|c| !is_invisible(*c))
+        .map(|c| if c.is_control() { '\u{FFFD}' } else { c })
         .collect();
     let short = truncate_chars(&clean, 40);
     if short.len() < clean.len() {
@@ -597,11 +608,7 @@ fn changed(reply: Reply, change: Change) -> Handled {
 
 fn start(state: &SubscriberState<'_>, ctx: &HandlerContext) -> Reply {
     let subscriber = state.subscriber;
-    let mut when = format!(
-        "Digests: {} ({}).",
-        schedule_words(&subscriber.schedule),
-        subscriber.time_zone
-    );
+    let mut when = format!("Digests: {}.", schedule_in_zone(subscriber));
     if subscriber.paused {
         when.push_str(" Paused; /resume restarts them.");
     } else {
@@ -788,28 +795,22 @@ fn numbered(follows: &[Follow]) -> Vec<String> {
 fn show_schedule(subscriber: &Subscriber, now: DateTime<Utc>) -> Reply {
     Reply::new()
         .with(Block::Text(format!(
-            "Schedule: {} ({}).",
-            schedule_words(&subscriber.schedule),
-            subscriber.time_zone
+            "Schedule: {}.",
+            schedule_in_zone(subscriber)
         )))
         .with(Block::Text(next_digest_of(subscriber, now).sentence()))
         .with(Block::Hint(SCHEDULE_EXAMPLES.to_owned()))
 }
 
 const SCHEDULE_EXAMPLES: &str =
-    "Change it with e.g. /schedule daily 07:30, /schedule 0 8 * * 1-5 (weekdays) or /schedule off.";
+    "Change it with e.g. /schedule weekdays 07:30, /schedule weekly mon 09:00 or /schedule off.";
 
 fn set_schedule(spec: &str, subscriber: &Subscriber, now: DateTime<Utc>) -> Handled {
+    // The schedule module's messages carry their own examples.
     let parsed = match schedule::parse(spec) {
         Ok(parsed) => parsed,
-        Err(error) => {
-            return done(
-                Reply::text(sentence(&error.to_string()))
-                    .with(Block::Hint(SCHEDULE_EXAMPLES.to_owned())),
-            );
-        }
+        Err(error) => return done(Reply::text(error.to_string())),
     };
-    let normalized = normalized_schedule(&parsed, spec);
     let words = schedule::describe(&parsed);
     let next = next_digest(
         Some(&parsed),
@@ -817,29 +818,16 @@ fn set_schedule(spec: &str, subscriber: &Subscriber, now: DateTime<Utc>) -> Hand
         subscriber.paused,
         now,
     );
-    if normalized == subscriber.schedule {
+    if schedule::parse(&subscriber.schedule).is_ok_and(|current| current == parsed) {
         return done(Reply::text(format!(
-            "Your schedule is already {words} ({}). {}",
-            subscriber.time_zone,
+            "Your schedule is already {words}. {}",
             next.sentence()
         )));
     }
     changed(
-        Reply::text(format!(
-            "Schedule set: {words} ({}). {}",
-            subscriber.time_zone,
-            next.sentence()
-        )),
-        Change::SetSchedule(normalized),
+        Reply::text(format!("Schedule set: {words}. {}", next.sentence())),
+        Change::SetSchedule(parsed.normalized().to_owned()),
     )
-}
-
-/// The schedule's normalized text, to store.
-// `Schedule::normalized` has not landed in schedule.rs yet. Until it does, store the spec
-// as written (whitespace collapsed): `schedule::parse` just accepted it, so it reads back,
-// which `describe`'s words might not.
-fn normalized_schedule(_parsed: &Schedule, spec: &str) -> String {
-    normalize_whitespace(spec)
 }
 
 fn show_time_zone(subscriber: &Subscriber, now: DateTime<Utc>) -> Reply {
@@ -864,12 +852,7 @@ const ZONE_EXAMPLES: &str =
 fn set_time_zone(zone: &str, subscriber: &Subscriber, now: DateTime<Utc>) -> Handled {
     let tz = match schedule::parse_time_zone(zone) {
         Ok(tz) => tz,
-        Err(error) => {
-            return done(
-                Reply::text(sentence(&error.to_string()))
-                    .with(Block::Hint(ZONE_EXAMPLES.to_owned())),
-            );
-        }
+        Err(error) => return done(Reply::text(error.to_string())),
     };
     let name = tz.name();
     let clock = local_time(now, tz, now);
@@ -1020,6 +1003,18 @@ fn schedule_words(stored: &str) -> String {
     }
 }
 
+/// `every day at 08:00 (Europe/Berlin)`; just `off` when no digests are scheduled.
+fn schedule_in_zone(subscriber: &Subscriber) -> String {
+    match schedule::parse(&subscriber.schedule) {
+        Ok(Schedule::Off) => "off".to_owned(),
+        _ => format!(
+            "{} ({})",
+            schedule_words(&subscriber.schedule),
+            subscriber.time_zone
+        ),
+    }
+}
+
 /// When the next digest is due, or why there is none.
 enum NextDigest {
     /// Formatted local time with the zone name.
@@ -1036,7 +1031,8 @@ impl NextDigest {
             NextDigest::At(when) => format!("Next digest: {when}."),
             NextDigest::Paused => "Digests are paused; /resume restarts them.".to_owned(),
             NextDigest::Unscheduled => {
-                "No digest is scheduled; set a schedule with e.g. /schedule daily 08:00.".to_owned()
+                "No digests will come until you set a schedule, e.g. /schedule daily 08:00."
+                    .to_owned()
             }
             NextDigest::BadSchedule => {
                 "Your stored schedule can't be read; set one with e.g. /schedule daily 08:00."

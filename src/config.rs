@@ -61,6 +61,9 @@ impl Serialize for Secret {
     }
 }
 
+/// The shipped example, which is also the embedded default.
+pub const EXAMPLE_CONFIG: &str = include_str!("../config.example.toml");
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
@@ -70,6 +73,68 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub health: HealthConfig,
     pub sources: SourcesConfig,
+    pub digest: DigestConfig,
+    pub limits: LimitsConfig,
+    pub delivery: DeliveryConfig,
+    /// Subscribers created (if missing) when paperboy starts: a demo, or an operator's own.
+    pub subscribers: Vec<ConfiguredSubscriber>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestConfig {
+    /// The schedule of a new subscriber (`daily 08:00`, `weekdays 07:30`, 5-field cron, `off`).
+    pub default_schedule: String,
+    /// The time zone of a new subscriber (IANA name).
+    pub default_time_zone: String,
+    /// Keyword matches per digest; the rest are counted as "and N more".
+    pub max_items: usize,
+    /// Papers in the trending part of a digest and the default of `/trending`.
+    pub trending_count: usize,
+    /// A new subscriber's first digest covers papers stored this many hours before they
+    /// subscribed, so it is not empty.
+    pub first_digest_lookback_hours: u64,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    pub max_follows: usize,
+    /// Longest follow query, in characters.
+    pub max_query_chars: usize,
+    /// Largest N of `/trending N`.
+    pub max_trending: u32,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DeliveryConfig {
+    /// Where the file transport writes digests (`<file_dir>/<name>/<id>.md`); relative
+    /// paths are under `data_dir`.
+    pub file_dir: PathBuf,
+    /// Attempts before a message is abandoned.
+    pub max_attempts: u32,
+    /// On shutdown, how long in-flight sends may take before paperboy exits anyway.
+    pub shutdown_grace_secs: u64,
+}
+
+/// A subscriber defined in the config file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfiguredSubscriber {
+    /// `console:NAME`, `file:NAME`, `telegram:CHAT_ID`, `email:ADDRESS`, ...
+    pub address: String,
+    #[serde(default)]
+    pub follows: Vec<String>,
+    /// Defaults to `digest.default_schedule`.
+    #[serde(default)]
+    pub schedule: Option<String>,
+    /// Defaults to `digest.default_time_zone`.
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Send a digest right after the first ingest at start-up (for demos and checks).
+    #[serde(default)]
+    pub digest_on_start: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -90,8 +155,9 @@ pub struct HttpConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
-    /// How often the daemon polls every source.
-    pub interval_minutes: u64,
+    /// When the daemon polls every source: a 5-field crontab read in UTC (or `daily HH:MM`
+    /// and friends). Unlike digest schedules it may run more often than hourly.
+    pub schedule: String,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -184,6 +250,42 @@ impl Default for Config {
             ingest: IngestConfig::default(),
             health: HealthConfig::default(),
             sources: SourcesConfig::default(),
+            digest: DigestConfig::default(),
+            limits: LimitsConfig::default(),
+            delivery: DeliveryConfig::default(),
+            subscribers: Vec::new(),
+        }
+    }
+}
+
+impl Default for DigestConfig {
+    fn default() -> DigestConfig {
+        DigestConfig {
+            default_schedule: "daily 08:00".into(),
+            default_time_zone: "UTC".into(),
+            max_items: 20,
+            trending_count: 10,
+            first_digest_lookback_hours: 24,
+        }
+    }
+}
+
+impl Default for LimitsConfig {
+    fn default() -> LimitsConfig {
+        LimitsConfig {
+            max_follows: 50,
+            max_query_chars: 200,
+            max_trending: 50,
+        }
+    }
+}
+
+impl Default for DeliveryConfig {
+    fn default() -> DeliveryConfig {
+        DeliveryConfig {
+            file_dir: PathBuf::from("digests"),
+            max_attempts: 6,
+            shutdown_grace_secs: 10,
         }
     }
 }
@@ -206,7 +308,7 @@ impl Default for HttpConfig {
 impl Default for IngestConfig {
     fn default() -> IngestConfig {
         IngestConfig {
-            interval_minutes: 60,
+            schedule: "*/30 * * * *".into(),
         }
     }
 }
@@ -250,24 +352,17 @@ impl Default for ArxivSourceConfig {
 }
 
 impl Config {
-    /// The configuration used when no file is given: a store under `./paperboy-data` and
-    /// the samples bundled in the binary as the only sources. No network, no tokens.
+    /// The configuration used when no file is given: `config.example.toml` as shipped,
+    /// which is the offline demo (a store under `./paperboy-data`, the bundled samples as
+    /// sources, a console subscriber). No network, no tokens.
     pub fn embedded() -> Config {
-        let mut config = Config {
-            data_dir: PathBuf::from("paperboy-data"),
-            ..Config::default()
-        };
-        config.sources.hf.enabled = false;
-        config.sources.arxiv.enabled = false;
-        config.sources.file = crate::bundled::SAMPLES
-            .iter()
-            .map(|sample| FileSourceConfig {
-                name: Some(sample.source_name.to_owned()),
-                path: format!("bundled:{}", sample.name),
-                format: sample.format,
+        Figment::from(Toml::string(EXAMPLE_CONFIG))
+            .extract()
+            .unwrap_or_else(|err| {
+                // The example is checked by a test; this only guards against a broken build.
+                tracing::error!(error = %err, "the embedded example config does not parse");
+                Config::default()
             })
-            .collect();
-        config
     }
 
     /// Loads the file (or the embedded defaults), applies `PAPERBOY_*` environment
@@ -407,16 +502,63 @@ impl Config {
                 ));
             }
         }
-        if self.ingest.interval_minutes == 0 {
-            return Err(bad("ingest.interval_minutes", "must be at least 1".into()));
-        }
+        crate::schedule::parse_operator(&self.ingest.schedule)
+            .map_err(|err| bad("ingest.schedule", err.to_string()))?;
         if self.http.request_timeout_secs == 0 || self.http.connect_timeout_secs == 0 {
             return Err(bad("http", "timeouts must be at least 1 second".into()));
         }
         if self.http.max_body_mb == 0 {
             return Err(bad("http.max_body_mb", "must be at least 1".into()));
         }
+        self.validate_subscribers()
+    }
+
+    fn validate_subscribers(&self) -> Result<(), ConfigError> {
+        let bad = |key: String, message: String| ConfigError::Value { key, message };
+        let positive = [
+            ("digest.max_items", self.digest.max_items),
+            ("digest.trending_count", self.digest.trending_count),
+            ("limits.max_follows", self.limits.max_follows),
+            ("limits.max_query_chars", self.limits.max_query_chars),
+            ("limits.max_trending", self.limits.max_trending as usize),
+            ("delivery.max_attempts", self.delivery.max_attempts as usize),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(bad(key.into(), "must be at least 1".into()));
+            }
+        }
+        check_schedule("digest.default_schedule", &self.digest.default_schedule)?;
+        check_time_zone("digest.default_time_zone", &self.digest.default_time_zone)?;
+        for (i, configured) in self.subscribers.iter().enumerate() {
+            let key = |field: &str| format!("subscribers[{i}].{field}");
+            configured
+                .address
+                .parse::<crate::subscriber::Address>()
+                .map_err(|err| bad(key("address"), err.to_string()))?;
+            if configured.follows.len() > self.limits.max_follows {
+                return Err(bad(
+                    key("follows"),
+                    format!("more than limits.max_follows ({})", self.limits.max_follows),
+                ));
+            }
+            for follow in &configured.follows {
+                crate::matching::FollowQuery::parse(follow, self.limits.max_query_chars)
+                    .map_err(|err| bad(key("follows"), format!("{follow:?}: {err}")))?;
+            }
+            if let Some(schedule) = &configured.schedule {
+                check_schedule(&key("schedule"), schedule)?;
+            }
+            if let Some(zone) = &configured.time_zone {
+                check_time_zone(&key("time_zone"), zone)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Where the file transport writes; relative paths are under `data_dir`.
+    pub fn file_dir(&self) -> PathBuf {
+        self.data_dir.join(&self.delivery.file_dir)
     }
 
     /// The manners of every fetch, from `[http]`.
@@ -473,6 +615,24 @@ fn resolve_secret(
         }
         (None, None) => Ok(None),
     }
+}
+
+fn check_schedule(key: &str, spec: &str) -> Result<(), ConfigError> {
+    crate::schedule::parse(spec)
+        .map(|_| ())
+        .map_err(|err| ConfigError::Value {
+            key: key.to_owned(),
+            message: err.to_string(),
+        })
+}
+
+fn check_time_zone(key: &str, zone: &str) -> Result<(), ConfigError> {
+    crate::schedule::parse_time_zone(zone)
+        .map(|_| ())
+        .map_err(|err| ConfigError::Value {
+            key: key.to_owned(),
+            message: err.to_string(),
+        })
 }
 
 fn host_of(url: &str) -> Option<String> {
@@ -539,15 +699,17 @@ mod tests {
 
     #[test]
     fn the_example_config_is_valid_and_complete() {
-        let example = include_str!("../config.example.toml");
+        let example = EXAMPLE_CONFIG;
         let config = load(example, &[]).unwrap();
-        assert_eq!(config.data_dir, PathBuf::from("/var/lib/paperboy"));
+        assert_eq!(config.data_dir, PathBuf::from("paperboy-data"));
+        assert_eq!(config.subscribers.len(), 1);
         // Every key a config can have appears in the example, commented or not.
         let rendered = Config::default().to_redacted_toml();
         for line in rendered.lines() {
             if let Some((key, _)) = line.split_once(" = ") {
                 assert!(
-                    example.contains(&format!("{key} =")),
+                    example.contains(&format!("{key} ="))
+                        || example.contains(&format!("[[{key}]]")),
                     "config.example.toml lacks `{key}`"
                 );
             }
@@ -584,15 +746,28 @@ mod tests {
         check("colour = \"blue\"\n", &[], "colour");
         check("[sources.hf]\nrefresh_dayz = 2\n", &[], "refresh_dayz");
         check("", &[("PAPERBOY_SOURCES__HF__NOPE", "1")], "nope");
+        check("[ingest]\nschedule = 5\n", &[], "ingest.schedule");
+        check("[ingest]\nschedule = \"soon\"\n", &[], "ingest.schedule");
         check(
-            "[ingest]\ninterval_minutes = \"soon\"\n",
+            "[digest]\ndefault_schedule = \"* * * * *\"\n",
             &[],
-            "interval_minutes",
+            "digest.default_schedule",
         );
         check(
-            "[ingest]\ninterval_minutes = 0\n",
+            "[digest]\ndefault_time_zone = \"Mars/Olympus\"\n",
             &[],
-            "ingest.interval_minutes",
+            "digest.default_time_zone",
+        );
+        check("[limits]\nmax_follows = 0\n", &[], "limits.max_follows");
+        check(
+            "[[subscribers]]\naddress = \"pigeon:42\"\n",
+            &[],
+            "subscribers[0].address",
+        );
+        check(
+            "[[subscribers]]\naddress = \"console:a\"\nfollows = [\"  \"]\n",
+            &[],
+            "subscribers[0].follows",
         );
         check(
             "[sources.hf]\npage_size = 500\n",

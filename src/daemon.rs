@@ -1,76 +1,225 @@
 //! The running daemon: the one place background loops start. Every loop observes the one
-//! shutdown token; when it fires, loops finish their current step, the store is flushed and
-//! systemd is told.
+//! shutdown token; when it fires, loops finish their current step (deliveries get a grace
+//! period), the store is flushed and systemd is told.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use tokio_util::sync::CancellationToken;
 
-use crate::ingest::{IngestError, Ingestor, SourceReport};
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::delivery::{Deliverer, DeliveryReport, RetryPolicy};
+use crate::ingest::{Ingestor, SourceReport};
+use crate::matching::FollowQuery;
+use crate::schedule;
+use crate::scheduler::{IngestSchedule, LoopError, Scheduler};
+use crate::service::Service;
 use crate::status;
+use crate::store::{Store, StoreError};
+use crate::subscriber::{Address, Follow, SubscriberId};
+use crate::transports::{console::ConsoleTransport, file::FileTransport};
 
-/// Polls every source once; for `paperboy run --once` and `paperboy ingest --once`.
-pub async fn run_once(ingestor: &Ingestor) -> Result<Vec<SourceReport>, IngestError> {
-    let reports = ingestor.poll_all(Utc::now()).await?;
-    write_status(ingestor);
-    Ok(reports)
+/// Everything the daemon runs on, built once from the config.
+pub struct App {
+    pub service: Arc<Service>,
+    pub ingestor: Arc<Ingestor>,
+    pub deliverer: Arc<Deliverer>,
+    pub clock: Clock,
 }
 
-/// Runs every background loop until `shutdown` fires.
-pub async fn run(ingestor: Arc<Ingestor>, shutdown: CancellationToken) -> Result<(), IngestError> {
-    let interval = Duration::from_secs(ingestor.config().ingest.interval_minutes * 60);
-    let mut loops = tokio::task::JoinSet::new();
-    loops.spawn(ingest_loop(ingestor.clone(), interval, shutdown.clone()));
-    notify_systemd(&[sd_notify::NotifyState::Ready]);
-    tracing::info!(
-        interval_minutes = ingestor.config().ingest.interval_minutes,
-        "paperboy running"
-    );
-
-    let mut result = Ok(());
-    while let Some(joined) = loops.join_next().await {
-        match joined {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => {
-                // A loop can only fail on the store; stop everything rather than run half-blind.
-                tracing::error!(error = %err, "background loop failed; shutting down");
-                shutdown.cancel();
-                result = Err(err);
-            }
-            Err(join_error) => {
-                tracing::error!(error = %join_error, "background loop panicked; shutting down");
-                shutdown.cancel();
-            }
+impl App {
+    /// Wires the parts together. The embedded transports (console, files) are always on.
+    pub fn new(ingestor: Ingestor, clock: Clock) -> App {
+        let store = ingestor.store().clone();
+        let config = Arc::new(ingestor.config().clone());
+        let policy = RetryPolicy {
+            max_attempts: config.delivery.max_attempts,
+            ..RetryPolicy::default()
+        };
+        let deliverer = Deliverer::new(store.clone(), policy)
+            .with_transport(Arc::new(ConsoleTransport), 1000)
+            .with_transport(Arc::new(FileTransport::new(config.file_dir())), 1000);
+        App {
+            service: Arc::new(Service::new(store, config)),
+            ingestor: Arc::new(ingestor),
+            deliverer: Arc::new(deliverer),
+            clock,
         }
     }
+
+    pub fn store(&self) -> &Arc<Store> {
+        self.ingestor.store()
+    }
+
+    pub fn config(&self) -> &Config {
+        self.ingestor.config()
+    }
+
+    /// Creates the subscribers the config defines (adding follows they lack) and returns
+    /// those that want a digest at start-up.
+    pub fn ensure_configured_subscribers(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<SubscriberId>, StoreError> {
+        let config = self.config();
+        let mut digest_on_start = Vec::new();
+        for configured in &config.subscribers {
+            // Validated with the config; a failure here would be a bug, so skip loudly.
+            let Ok(address) = configured.address.parse::<Address>() else {
+                tracing::error!(address = %configured.address, "configured subscriber has a bad address");
+                continue;
+            };
+            let (mut subscriber, created) =
+                self.store().subscriber_for_address(&address, |id| {
+                    let mut subscriber = self.service.new_subscriber(id, address.clone(), now);
+                    if let Some(spec) = &configured.schedule
+                        && let Ok(schedule) = schedule::parse(spec)
+                    {
+                        subscriber.schedule = schedule.normalized().to_owned();
+                    }
+                    if let Some(zone) = &configured.time_zone {
+                        subscriber.time_zone = zone.clone();
+                    }
+                    subscriber
+                })?;
+            if created {
+                tracing::info!(subscriber = %subscriber.id, %address, "created configured subscriber");
+            } else if !subscriber.active {
+                subscriber.active = true;
+                self.store().put_subscriber(&subscriber)?;
+            }
+            let existing: Vec<String> = self
+                .store()
+                .follows(subscriber.id)?
+                .into_iter()
+                .map(|f| f.query)
+                .collect();
+            for text in &configured.follows {
+                let Ok(query) = FollowQuery::parse(text, config.limits.max_query_chars) else {
+                    continue;
+                };
+                let normalized = query.normalized();
+                if !existing.contains(&normalized) {
+                    self.store().add_follow(
+                        subscriber.id,
+                        &Follow {
+                            query: normalized,
+                            created_at: now,
+                        },
+                    )?;
+                }
+            }
+            if configured.digest_on_start {
+                digest_on_start.push(subscriber.id);
+            }
+        }
+        self.store().flush()?;
+        Ok(digest_on_start)
+    }
+
+    fn scheduler(&self) -> Scheduler {
+        let config = self.config();
+        // Validated with the config; the fallback only guards against a bug.
+        let ingest_schedule = IngestSchedule::parse(&config.ingest.schedule)
+            .or_else(|_| IngestSchedule::parse("*/30 * * * *"))
+            .expect("a literal crontab parses");
+        Scheduler::new(
+            self.service.clone(),
+            self.ingestor.clone(),
+            self.deliverer.clone(),
+            self.clock,
+            ingest_schedule,
+            Duration::from_secs(config.delivery.shutdown_grace_secs),
+        )
+    }
+}
+
+/// What `run --once` did.
+pub struct OnceReport {
+    pub sources: Vec<SourceReport>,
+    pub digests_queued: usize,
+    pub delivery: DeliveryReport,
+}
+
+/// One round: poll every source, send the digests that are due (and the configured
+/// start-up digests), deliver, and return. For `paperboy run --once`.
+pub async fn run_once(app: &App) -> Result<OnceReport, LoopError> {
+    let now = app.clock.now();
+    let on_start = app.ensure_configured_subscribers(now)?;
+    let sources = app.ingestor.poll_all(now).await?;
+    write_status(&app.ingestor);
+    let now = app.clock.now();
+    let mut digests_queued = 0;
+    for id in on_start {
+        if let Some(subscriber) = app.store().subscriber(id)?
+            && subscriber.active
+            && !subscriber.paused
+        {
+            digests_queued +=
+                usize::from(app.service.queue_scheduled_digest(&subscriber, None, now)?);
+        }
+    }
+    app.store().flush_async().await?;
+    let (delivery, _) = app.deliverer.deliver_due(now).await?;
+    Ok(OnceReport {
+        sources,
+        digests_queued,
+        delivery,
+    })
+}
+
+/// Runs the daemon until `shutdown` fires.
+pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError> {
+    let on_start = app.ensure_configured_subscribers(app.clock.now())?;
+    notify_systemd(&[sd_notify::NotifyState::Ready]);
+    let watchdog = spawn_watchdog(app.store().clone(), shutdown.clone());
+    tracing::info!(
+        data_dir = %app.store().data_dir().display(),
+        ingest_schedule = %app.config().ingest.schedule,
+        subscribers = app.store().subscribers()?.len(),
+        "paperboy running"
+    );
+    let result = app.scheduler().run(&on_start, &shutdown).await;
+    if let Err(err) = &result {
+        tracing::error!(error = %err, "the scheduler stopped on an error");
+    }
+    shutdown.cancel();
     notify_systemd(&[sd_notify::NotifyState::Stopping]);
-    ingestor.store().flush_async().await?;
+    if let Some(watchdog) = watchdog {
+        let _ = watchdog.await;
+    }
+    app.store().flush_async().await?;
     tracing::info!("store flushed; stopped");
     result
 }
 
-async fn ingest_loop(
-    ingestor: Arc<Ingestor>,
-    interval: Duration,
+/// Pings systemd's watchdog at half its interval for as long as the store can be flushed.
+fn spawn_watchdog(
+    store: Arc<Store>,
     shutdown: CancellationToken,
-) -> Result<(), IngestError> {
-    loop {
-        tokio::select! {
-            result = ingestor.poll_all(Utc::now()) => { result?; }
-            () = shutdown.cancelled() => return Ok(()),
+) -> Option<tokio::task::JoinHandle<()>> {
+    let interval = sd_notify::watchdog_enabled()?;
+    let period = (interval / 2).max(Duration::from_millis(100));
+    Some(tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                () = tokio::time::sleep(period) => {}
+                () = shutdown.cancelled() => return,
+            }
+            match store.flush_async().await {
+                Ok(()) => notify_systemd(&[sd_notify::NotifyState::Watchdog]),
+                Err(error) => {
+                    tracing::error!(%error, "store not writable; withholding the watchdog ping")
+                }
+            }
         }
-        write_status(&ingestor);
-        tokio::select! {
-            () = tokio::time::sleep(interval) => {}
-            () = shutdown.cancelled() => return Ok(()),
-        }
-    }
+    }))
 }
 
 /// Keeps `paperboy status` useful while the daemon holds the store's lock.
-fn write_status(ingestor: &Ingestor) {
+pub fn write_status(ingestor: &Ingestor) {
     let store = ingestor.store();
     let written = status::snapshot(store, ingestor.config(), Utc::now())
         .map_err(|e| e.to_string())

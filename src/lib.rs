@@ -18,6 +18,8 @@ pub mod outbox;
 pub mod paper;
 pub mod reply;
 pub mod schedule;
+pub mod scheduler;
+pub mod service;
 pub mod shutdown;
 pub mod sources;
 pub mod status;

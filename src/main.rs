@@ -11,9 +11,14 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use paperboy::backfill::{BackfillRequest, Progress, backfill};
+use paperboy::clock::Clock;
 use paperboy::config::Config;
+use paperboy::daemon::App;
 use paperboy::ingest::{Ingestor, SourceReport, build_fetcher};
+use paperboy::service::PreparedDigest;
+use paperboy::store::SubscriberExport;
 use paperboy::store::{Store, StoreError};
+use paperboy::subscriber::Address;
 use paperboy::{daemon, import, shutdown, status};
 
 #[derive(Parser)]
@@ -37,17 +42,40 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the daemon: poll every source on its interval until SIGINT/SIGTERM.
+    /// Run the daemon: ingest on its schedule, send digests on each subscriber's schedule,
+    /// until SIGINT/SIGTERM.
     Run {
-        /// Do one round (poll every source), report and exit.
+        /// Do one round (poll every source, send the digests due and the start-up digests),
+        /// report and exit.
         #[arg(long)]
         once: bool,
     },
-    /// Poll every configured source (repeatedly, or once with --once).
+    /// Poll every configured source once and report.
     Ingest {
+        /// Accepted for clarity; ingest always polls once (the daemon is `run`).
         #[arg(long)]
         once: bool,
     },
+    /// Run a chat command as a subscriber, e.g. `cmd --as console:me "/follow diffusion"`.
+    Cmd {
+        /// The subscriber's address: console:NAME, file:NAME, telegram:CHAT_ID, email:ADDRESS...
+        #[arg(long = "as", value_name = "ADDRESS")]
+        address: String,
+        /// The command text, e.g. "/follow diffusion models".
+        text: String,
+    },
+    /// Build a subscriber's digest now; with --dry-run print it without recording anything.
+    Digest {
+        #[arg(long, value_name = "ADDRESS")]
+        subscriber: String,
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write every subscriber and their follows as JSON (to a file, or standard output).
+    Export { file: Option<PathBuf> },
+    /// Restore subscribers and follows from `paperboy export` JSON; existing addresses are
+    /// merged, never duplicated.
+    ImportState { file: PathBuf },
     /// Load a past date range from the arXiv API and Hugging Face.
     Backfill {
         /// First day, YYYY-MM-DD.
@@ -125,7 +153,15 @@ fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Status => show_status(&config),
         Command::Import { files } => import_files(&config, &files),
-        Command::Run { once } | Command::Ingest { once } => run_daemon(config, once),
+        Command::Run { once } => run_daemon(config, once),
+        Command::Ingest { once: _ } => run_ingest(config),
+        Command::Cmd { address, text } => run_command(config, &address, &text),
+        Command::Digest {
+            subscriber,
+            dry_run,
+        } => run_digest(config, &subscriber, dry_run),
+        Command::Export { file } => export_state(&config, file.as_deref()),
+        Command::ImportState { file } => import_state(&config, &file),
         Command::Backfill { from, to, only } => {
             if from > to {
                 bail!("--from {from} is after --to {to}");
@@ -158,22 +194,140 @@ fn ingestor(config: Config) -> anyhow::Result<Ingestor> {
     Ok(Ingestor::new(store, fetcher, Arc::new(config)))
 }
 
+fn app(config: Config) -> anyhow::Result<App> {
+    Ok(App::new(ingestor(config)?, Clock::System))
+}
+
 fn run_daemon(config: Config, once: bool) -> anyhow::Result<()> {
-    let ingestor = ingestor(config)?;
+    let app = app(config)?;
     runtime()?.block_on(async move {
         let shutdown = shutdown::listen().context("cannot listen for signals")?;
         if once {
-            let reports = tokio::select! {
-                reports = daemon::run_once(&ingestor) => reports?,
+            let report = tokio::select! {
+                report = daemon::run_once(&app) => report?,
                 () = shutdown.cancelled() => bail!("interrupted"),
             };
-            print_reports(&ingestor, &reports)?;
+            print_reports(&app.ingestor, &report.sources)?;
+            println!(
+                "digests: {} queued, {} delivered, {} postponed, {} abandoned",
+                report.digests_queued,
+                report.delivery.sent,
+                report.delivery.retried,
+                report.delivery.abandoned
+            );
             Ok(())
         } else {
-            daemon::run(Arc::new(ingestor), shutdown).await?;
+            daemon::run(&app, shutdown).await?;
             Ok(())
         }
     })
+}
+
+fn run_ingest(config: Config) -> anyhow::Result<()> {
+    let ingestor = ingestor(config)?;
+    runtime()?.block_on(async move {
+        let shutdown = shutdown::listen().context("cannot listen for signals")?;
+        let reports = tokio::select! {
+            reports = ingestor.poll_all(Utc::now()) => reports?,
+            () = shutdown.cancelled() => bail!("interrupted"),
+        };
+        daemon::write_status(&ingestor);
+        print_reports(&ingestor, &reports)
+    })
+}
+
+fn parse_address(text: &str) -> anyhow::Result<Address> {
+    Ok(text.parse::<Address>()?)
+}
+
+fn run_command(config: Config, address: &str, text: &str) -> anyhow::Result<()> {
+    let address = parse_address(address)?;
+    let app = app(config)?;
+    runtime()?.block_on(async move {
+        let now = app.clock.now();
+        app.ensure_configured_subscribers(now)?;
+        let reply = app.service.run_command(&address, text, now).await?;
+        print!("{}", reply.to_plain_text());
+        // A /digest queued a message: deliver it before exiting.
+        let (delivery, _) = app.deliverer.deliver_due(app.clock.now()).await?;
+        if delivery.retried + delivery.abandoned > 0 {
+            eprintln!(
+                "delivery: {} sent, {} postponed, {} abandoned (see the log)",
+                delivery.sent, delivery.retried, delivery.abandoned
+            );
+        }
+        Ok(())
+    })
+}
+
+fn run_digest(config: Config, subscriber: &str, dry_run: bool) -> anyhow::Result<()> {
+    let address = parse_address(subscriber)?;
+    let app = app(config)?;
+    runtime()?.block_on(async move {
+        let now = app.clock.now();
+        let Some(subscriber) = app.store().subscriber_by_address(&address)? else {
+            bail!(
+                "no subscriber at {address}; create one with `paperboy cmd --as {address} /start`"
+            );
+        };
+        match app.service.prepare_digest(&subscriber, None, now)? {
+            PreparedDigest::Empty { .. } => {
+                println!(
+                    "{address} would get nothing: no new papers match since {}",
+                    subscriber.digested_until
+                );
+            }
+            PreparedDigest::Message {
+                entry, subscriber, ..
+            } => {
+                println!("{}\n\n{}", entry.subject, entry.message.to_plain_text());
+                if !dry_run {
+                    app.store().queue_message(&entry, &subscriber, now)?;
+                    app.store().flush_async().await?;
+                    let (delivery, _) = app.deliverer.deliver_due(now).await?;
+                    println!(
+                        "delivered: {}, postponed: {}",
+                        delivery.sent, delivery.retried
+                    );
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+fn export_state(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<()> {
+    let store = open_store(config)?;
+    let exported = store.export_subscribers()?;
+    let json = serde_json::to_string_pretty(&exported)?;
+    match file {
+        Some(path) => {
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!(
+                "exported {} subscribers to {}",
+                exported.len(),
+                path.display()
+            );
+        }
+        None => println!("{json}"),
+    }
+    Ok(())
+}
+
+fn import_state(config: &Config, file: &std::path::Path) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let exported: Vec<SubscriberExport> = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a paperboy export", file.display()))?;
+    let store = open_store(config)?;
+    let (created, merged) = store.import_subscribers(&exported)?;
+    store.flush()?;
+    println!(
+        "{}: {created} subscribers created, {merged} merged into existing ones",
+        file.display()
+    );
+    Ok(())
 }
 
 fn print_reports(ingestor: &Ingestor, reports: &[SourceReport]) -> anyhow::Result<()> {

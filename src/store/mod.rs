@@ -32,6 +32,8 @@ use crate::paper::{Discovery, MergeOutcome, Paper, PaperId, PaperObservation, me
 
 mod subscribers;
 
+pub use subscribers::SubscriberExport;
+
 const TREE_META: &str = "meta_by_key";
 const TREE_PAPERS: &str = "paper_by_id";
 const TREE_STORED_INDEX: &str = "paper_id_by_stored_at";

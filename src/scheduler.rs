@@ -1,0 +1,223 @@
+//! The one loop that drives the daemon: ingest on its cron, digests on each subscriber's
+//! schedule, deliveries when due. It sleeps until the next due time (not interval ticks) and
+//! wakes early when a command changed something it waits on.
+//!
+//! What it last did is persisted, not remembered: each subscriber's `last_slot` says which
+//! scheduled slot was served, so a restart never repeats one, and after downtime
+//! `schedule::latest_due` yields one catch-up slot for all the missed ones.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use tokio_util::sync::CancellationToken;
+
+use crate::clock::Clock;
+use crate::delivery::{Deliverer, DeliveryReport};
+use crate::ingest::{IngestError, Ingestor};
+use crate::schedule;
+use crate::service::Service;
+use crate::store::StoreError;
+use crate::subscriber::SubscriberId;
+
+/// When the sources are polled: a 5-field crontab read in UTC. Unlike digest schedules
+/// (`schedule::parse`), it may fire more often than hourly.
+#[derive(Clone, Debug)]
+pub struct IngestSchedule(croner::Cron);
+
+impl IngestSchedule {
+    pub fn parse(spec: &str) -> Result<IngestSchedule, String> {
+        let spec = spec.trim();
+        if spec.split_whitespace().count() != 5 {
+            return Err(format!(
+                "{:?} is not a 5-field crontab (minute hour day-of-month month day-of-week), e.g. \"*/30 * * * *\"",
+                crate::text::truncate_chars(spec, 60)
+            ));
+        }
+        croner::parser::CronParser::builder()
+            .seconds(croner::parser::Seconds::Disallowed)
+            .build()
+            .parse(spec)
+            .map(IngestSchedule)
+            .map_err(|err| format!("cannot read {spec:?} as a crontab: {err}"))
+    }
+
+    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.0.find_next_occurrence(&after, false).ok()
+    }
+}
+
+/// Even with nothing due, look at the clock this often (a changed system clock, a suspend).
+const MAX_NAP: Duration = Duration::from_secs(300);
+
+#[derive(Debug, thiserror::Error)]
+pub enum LoopError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+}
+
+pub struct Scheduler {
+    service: Arc<Service>,
+    ingestor: Arc<Ingestor>,
+    deliverer: Arc<Deliverer>,
+    clock: Clock,
+    ingest_schedule: IngestSchedule,
+    /// How long in-flight deliveries may run after the shutdown signal.
+    shutdown_grace: Duration,
+}
+
+/// What one pass of the loop did, for logs and tests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PassReport {
+    pub ingested: bool,
+    pub digests_queued: usize,
+    pub delivery: DeliveryReport,
+}
+
+impl Scheduler {
+    pub fn new(
+        service: Arc<Service>,
+        ingestor: Arc<Ingestor>,
+        deliverer: Arc<Deliverer>,
+        clock: Clock,
+        ingest_schedule: IngestSchedule,
+        shutdown_grace: Duration,
+    ) -> Scheduler {
+        Scheduler {
+            service,
+            ingestor,
+            deliverer,
+            clock,
+            ingest_schedule,
+            shutdown_grace,
+        }
+    }
+
+    /// Runs until `shutdown`. Polls the sources at once, then sends a digest to each of
+    /// `digest_on_start`, then follows the schedules.
+    pub async fn run(
+        &self,
+        digest_on_start: &[SubscriberId],
+        shutdown: &CancellationToken,
+    ) -> Result<(), LoopError> {
+        let wake = self.service.wake_handle();
+        let mut next_ingest = self.clock.now();
+        let mut on_start: HashSet<SubscriberId> = digest_on_start.iter().copied().collect();
+        loop {
+            let now = self.clock.now();
+            let mut report = PassReport::default();
+            if now >= next_ingest {
+                tokio::select! {
+                    result = self.ingestor.poll_all(now) => { result?; }
+                    () = shutdown.cancelled() => return Ok(()),
+                }
+                crate::daemon::write_status(&self.ingestor);
+                report.ingested = true;
+                next_ingest = self
+                    .ingest_schedule
+                    .next_after(now)
+                    .unwrap_or(now + chrono::Duration::hours(1));
+            }
+            let now = self.clock.now();
+            let (queued, next_digest) = self.queue_due_digests(now, &mut on_start)?;
+            report.digests_queued = queued;
+            if queued > 0 {
+                self.service.store().flush_async().await?;
+            }
+            let (delivery, next_retry) = self.deliver(now, shutdown).await?;
+            report.delivery = delivery;
+            if report != PassReport::default() {
+                tracing::info!(
+                    ingested = report.ingested,
+                    digests_queued = report.digests_queued,
+                    sent = report.delivery.sent,
+                    retried = report.delivery.retried,
+                    abandoned = report.delivery.abandoned,
+                    deactivated = report.delivery.deactivated,
+                    "scheduler pass"
+                );
+            }
+            if shutdown.is_cancelled() {
+                return Ok(());
+            }
+            let wake_at = [Some(next_ingest), next_digest, next_retry]
+                .into_iter()
+                .flatten()
+                .min()
+                .unwrap_or(next_ingest);
+            tokio::select! {
+                () = self.clock.sleep_until(wake_at, MAX_NAP) => {}
+                () = wake.notified() => {}
+                () = shutdown.cancelled() => return Ok(()),
+            }
+        }
+    }
+
+    /// Queues the digest of every subscriber whose schedule fell due. Returns how many were
+    /// queued and the next time any schedule falls due.
+    fn queue_due_digests(
+        &self,
+        now: DateTime<Utc>,
+        on_start: &mut HashSet<SubscriberId>,
+    ) -> Result<(usize, Option<DateTime<Utc>>), StoreError> {
+        let mut queued = 0;
+        let mut next_due: Option<DateTime<Utc>> = None;
+        for subscriber in self.service.store().subscribers()? {
+            if !subscriber.active || subscriber.paused {
+                continue;
+            }
+            if on_start.remove(&subscriber.id) {
+                queued += usize::from(self.service.queue_scheduled_digest(
+                    &subscriber,
+                    None,
+                    now,
+                )?);
+                continue;
+            }
+            let Ok(schedule) = schedule::parse(&subscriber.schedule) else {
+                tracing::warn!(subscriber = %subscriber.id, schedule = %subscriber.schedule, "unreadable schedule; skipped");
+                continue;
+            };
+            let tz = schedule::parse_time_zone(&subscriber.time_zone).unwrap_or(Tz::UTC);
+            let after = subscriber.last_slot.unwrap_or(subscriber.created_at);
+            if let Some(slot) = schedule::latest_due(&schedule, tz, after, now) {
+                queued += usize::from(self.service.queue_scheduled_digest(
+                    &subscriber,
+                    Some(slot),
+                    now,
+                )?);
+            }
+            if let Some(next) = schedule::next_after(&schedule, tz, now) {
+                next_due = Some(next_due.map_or(next, |d| d.min(next)));
+            }
+        }
+        Ok((queued, next_due))
+    }
+
+    /// Delivers what is due. After the shutdown signal, sends already under way get
+    /// `shutdown_grace` to finish.
+    async fn deliver(
+        &self,
+        now: DateTime<Utc>,
+        shutdown: &CancellationToken,
+    ) -> Result<(DeliveryReport, Option<DateTime<Utc>>), StoreError> {
+        let delivery = self.deliverer.deliver_due(now);
+        tokio::pin!(delivery);
+        tokio::select! {
+            result = &mut delivery => result,
+            () = shutdown.cancelled() => {
+                match tokio::time::timeout(self.shutdown_grace, delivery).await {
+                    Ok(result) => result,
+                    Err(_) => {
+                        tracing::warn!(grace_secs = self.shutdown_grace.as_secs(), "deliveries still running at the shutdown deadline; they stay pending");
+                        Ok((DeliveryReport::default(), None))
+                    }
+                }
+            }
+        }
+    }
+}
