@@ -37,7 +37,7 @@ pub struct Service {
 /// A digest ready to queue, or the reason there is none.
 pub enum PreparedDigest {
     Message {
-        entry: OutboxEntry,
+        entry: Box<OutboxEntry>,
         /// The subscriber with its digest marks moved on.
         subscriber: Subscriber,
         digest: Digest,
@@ -279,7 +279,7 @@ impl Service {
             .store
             .papers_stored_since(subscriber.digested_until)
             .filter(
-                |p| !matches!(p, Ok(paper) if paper.stored_at >= now || !paper.is_announcement()),
+                |p| !matches!(p, Ok(paper) if paper.stored_at > now || !paper.is_announcement()),
             )
             .collect::<Result<_, _>>()?;
         let trending = self.trending_pool(now)?;
@@ -331,7 +331,7 @@ impl Service {
             last_error: None,
         };
         Ok(PreparedDigest::Message {
-            entry,
+            entry: Box::new(entry),
             subscriber: moved_on,
             digest,
         })
@@ -401,7 +401,7 @@ impl Service {
 
 /// The command word, for logs (never the arguments, which are user text).
 fn command_name(text: &str) -> &str {
-    let word = text.trim().split_whitespace().next().unwrap_or("");
+    let word = text.split_whitespace().next().unwrap_or("");
     let word = word.split('@').next().unwrap_or(word);
     if word.starts_with('/') && word.len() <= 20 && word.is_ascii() {
         word

@@ -224,7 +224,7 @@ fn first_run_stores_the_bundled_samples_once() {
 fn a_running_daemon_locks_the_store_but_status_still_works() {
     let tmp = TempDir::new().unwrap();
     let data_dir = tmp.path().join("data");
-    let config = write_offline_config(tmp.path(), &data_dir, "[ingest]\ninterval_minutes = 60\n");
+    let config = write_offline_config(tmp.path(), &data_dir, "[ingest]\nschedule = \"0 * * * *\"\n");
     let daemon_log = tmp.path().join("daemon.log");
 
     let mut daemon = KillOnDrop(
@@ -271,7 +271,7 @@ fn a_running_daemon_locks_the_store_but_status_still_works() {
         .assert_success()
         .assert_stdout_contains("(the daemon is running; figures as of ")
         .assert_stdout_contains(&format!(
-            "store: {} (schema v1, 30 papers",
+            "store: {} (schema v2, 30 papers",
             data_dir.display()
         ))
         .assert_stdout_contains("sample-hf  healthy");
@@ -359,13 +359,9 @@ fn config_errors_name_what_is_wrong() {
         &["`sources.arxiv.min_interval_secs`", "3 seconds"],
     );
     check_config_error(
-        Some("data_dir = \"d\"\n[ingest]\ninterval_minutes = \"soon\"\n"),
+        Some("data_dir = \"d\"\n[ingest]\nschedule = 30\n"),
         &[],
-        &[
-            "invalid type",
-            "\"soon\"",
-            "(key `ingest.interval_minutes`)",
-        ],
+        &["invalid type", "(key `ingest.schedule`)"],
     );
     check_config_error(
         None,
@@ -382,9 +378,9 @@ fn config_errors_name_what_is_wrong() {
         &["paperboy.toml", "TOML parse error at line 2"],
     );
     check_config_error(
-        Some("data_dir = \"d\"\n[ingest]\ninterval_minutes = 0\n"),
+        Some("data_dir = \"d\"\n[ingest]\nschedule = \"soon\"\n"),
         &[],
-        &["`ingest.interval_minutes`", "at least 1"],
+        &["`ingest.schedule`", "5-field crontab"],
     );
 }
 

@@ -574,29 +574,32 @@ async fn the_hugging_face_token_goes_to_hugging_face_only() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn the_daemon_polls_every_interval_and_stops_on_the_shutdown_signal() {
+async fn the_daemon_polls_on_its_cron_and_stops_on_the_shutdown_signal() {
     let s = setup(|c| {
         only_feed(c);
-        c.ingest.interval_minutes = 60;
+        c.ingest.schedule = "0 * * * *".into();
+        c.subscribers.clear();
     })
     .await;
-    s.fake.set_document(
-        FEED_PATH,
-        rss_feed(&[item("2611.00001", 1, "new", "Polled")]),
-    );
+    s.fake
+        .set_document(FEED_PATH, rss_feed(&[item("2611.00001", 1, "new", "Polled")]));
     let data_dir = s.ingestor.store().data_dir().to_owned();
-    let shutdown = CancellationToken::new();
-    let daemon = tokio::spawn(paperboy::daemon::run(
-        Arc::new(s.ingestor.clone()),
-        shutdown.clone(),
+    let app = Arc::new(paperboy::daemon::App::new(
+        s.ingestor.clone(),
+        paperboy::clock::Clock::tokio_from(t("2026-11-24T10:00:00Z")),
     ));
-    // Polls at 0, 60 and 120 minutes; then the signal arrives mid-sleep.
+    let shutdown = CancellationToken::new();
+    let daemon = {
+        let (app, shutdown) = (app.clone(), shutdown.clone());
+        tokio::spawn(async move { paperboy::daemon::run(&app, shutdown).await })
+    };
+    // Polls at start (10:00), 11:00 and 12:00; then the signal arrives mid-sleep.
     tokio::time::sleep(Duration::from_secs(2 * 3600 + 60)).await;
     shutdown.cancel();
     daemon.await.unwrap().unwrap();
-    assert_eq!(s.fake.seen_paths(FEED_PATH).len(), 3);
     let seen = s.fake.seen_paths(FEED_PATH);
-    assert_eq!(seen[1].at - seen[0].at, Duration::from_secs(3600));
+    assert_eq!(seen.len(), 3);
+    assert_eq!(seen[2].at - seen[1].at, Duration::from_secs(3600));
     let snapshot = paperboy::status::read_snapshot(&data_dir).unwrap();
     assert_eq!(snapshot.papers, 1);
 }
