@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use paperboy::command::*;
-use paperboy::reply::{Block, Reply};
+use paperboy::reply::Reply;
 use paperboy::subscriber::{Address, DigestMode, Follow, Subscriber, SubscriberId};
 
 // --- Parsing ------------------------------------------------------------------------------
