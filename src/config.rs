@@ -155,8 +155,8 @@ pub struct HttpConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct IngestConfig {
-    /// When the daemon polls every source: a 5-field crontab read in UTC (or `daily HH:MM`
-    /// and friends). Unlike digest schedules it may run more often than hourly.
+    /// When the daemon polls every source: a 5-field crontab (or `daily HH:MM` and friends)
+    /// read in UTC. Unlike digest schedules it may run more often than hourly.
     pub schedule: String,
 }
 

@@ -13,8 +13,8 @@ use crate::config::Config;
 use crate::delivery::{Deliverer, DeliveryReport, RetryPolicy};
 use crate::ingest::{Ingestor, SourceReport};
 use crate::matching::FollowQuery;
-use crate::schedule;
-use crate::scheduler::{IngestSchedule, LoopError, Scheduler};
+use crate::schedule::{self, Schedule};
+use crate::scheduler::{LoopError, Scheduler};
 use crate::service::Service;
 use crate::status;
 use crate::store::{Store, StoreError};
@@ -121,10 +121,11 @@ impl App {
 
     fn scheduler(&self) -> Scheduler {
         let config = self.config();
-        // Validated with the config; the fallback only guards against a bug.
-        let ingest_schedule = IngestSchedule::parse(&config.ingest.schedule)
-            .or_else(|_| IngestSchedule::parse("*/30 * * * *"))
-            .expect("a literal crontab parses");
+        // Validated with the config; `Off` would only follow from a bug (and is logged).
+        let ingest_schedule = schedule::parse_operator(&config.ingest.schedule).unwrap_or_else(|err| {
+            tracing::error!(error = %err, "unreadable ingest schedule; polling only at start-up");
+            Schedule::Off
+        });
         Scheduler::new(
             self.service.clone(),
             self.ingestor.clone(),

@@ -1,12 +1,14 @@
 //! Digest schedules: what a subscriber writes (`daily 08:00`, `weekdays 7:30`,
 //! `weekly mon 09:00`, a 5-field crontab, `off`) parsed into a [`Schedule`], and when that
 //! schedule falls due on the subscriber's own wall clock. Pure: values in, values out, with
-//! `after` and `now` passed in; no I/O, no clock, no panics on any input. It depends only on
-//! croner and chrono-tz. croner rather than the `cron` crate because croner reads the 5-field
-//! POSIX crontab users already know, with POSIX weekday numbers (0 and 7 = Sunday, 1 =
-//! Monday), and runs a fixed-time job exactly once on DST days: a 02:30 that does not exist
-//! runs at 03:00, and a 02:30 that happens twice runs only the first time (`cron` wants a
-//! seconds field, counts 1 = Sunday, skips the first day and doubles the second).
+//! `after` and `now` passed in; no I/O, no clock, no panics on any input. It uses croner,
+//! chrono and chrono-tz, nothing from the shell.
+//!
+//! croner rather than the `cron` crate: croner reads the 5-field POSIX crontab users
+//! already know, with POSIX weekday numbers (0 and 7 = Sunday, 1 = Monday), and runs a
+//! fixed-time job exactly once on DST days: a 02:30 that does not exist runs at 03:00, and
+//! a 02:30 that happens twice runs only the first time. `cron` wants a seconds field,
+//! counts 1 = Sunday, skips the first of those days and runs twice on the second.
 
 use std::fmt;
 use std::str::FromStr;
@@ -213,9 +215,10 @@ pub fn parse_time_zone(name: &str) -> Result<Tz, ScheduleError> {
     }
 
     let lowered = wanted.to_ascii_lowercase();
-    if (lowered.starts_with("utc") || lowered.starts_with("gmt"))
-        && lowered[3..].starts_with(['+', '-'])
-    {
+    let after_utc_or_gmt = lowered
+        .strip_prefix("utc")
+        .or_else(|| lowered.strip_prefix("gmt"));
+    if after_utc_or_gmt.is_some_and(|offset| offset.starts_with(['+', '-'])) {
         return Err(ScheduleError::UnknownZone(format!(
             "\"{}\" is a fixed offset, and it would not follow summer time. \
              Use the zone of a city near you instead. {HOW}",
@@ -275,7 +278,7 @@ fn quote(input: &str) -> String {
 // ---------------------------------------------------------------------------------------
 // Friendly forms
 
-/// The friendly forms, each kept as the crontab it stands for.
+/// The friendly forms, before they become the crontab they stand for.
 enum Friendly {
     Daily(TimeOfDay),
     Weekdays(TimeOfDay),
@@ -321,8 +324,9 @@ const fn day(name: &'static str, shown: &'static str, crontab_number: u8) -> Day
 }
 
 impl DayOfWeek {
+    /// `mon`, `tue`, ...: what normalized text and crontabs use.
     fn abbreviation(self) -> &'static str {
-        &self.name[..3]
+        self.name.get(..3).unwrap_or(self.name)
     }
 }
 
@@ -467,7 +471,7 @@ enum Meridiem {
     Pm,
 }
 
-/// ASCII digits only: `u32::from_str` would also take `+8` and `٨` would not parse anyway.
+/// ASCII digits only, because `u32::from_str` also accepts a leading `+`.
 fn read_digits(text: &str, length: std::ops::RangeInclusive<usize>) -> Option<u32> {
     if !length.contains(&text.len()) || !text.bytes().all(|b| b.is_ascii_digit()) {
         return None;

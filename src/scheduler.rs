@@ -6,7 +6,7 @@
 //! scheduled slot was served, so a restart never repeats one, and after downtime
 //! `schedule::latest_due` yields one catch-up slot for all the missed ones.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,37 +17,10 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::delivery::{Deliverer, DeliveryReport};
 use crate::ingest::{IngestError, Ingestor};
-use crate::schedule;
+use crate::schedule::{self, Schedule};
 use crate::service::Service;
 use crate::store::StoreError;
 use crate::subscriber::SubscriberId;
-
-/// When the sources are polled: a 5-field crontab read in UTC. Unlike digest schedules
-/// (`schedule::parse`), it may fire more often than hourly.
-#[derive(Clone, Debug)]
-pub struct IngestSchedule(croner::Cron);
-
-impl IngestSchedule {
-    pub fn parse(spec: &str) -> Result<IngestSchedule, String> {
-        let spec = spec.trim();
-        if spec.split_whitespace().count() != 5 {
-            return Err(format!(
-                "{:?} is not a 5-field crontab (minute hour day-of-month month day-of-week), e.g. \"*/30 * * * *\"",
-                crate::text::truncate_chars(spec, 60)
-            ));
-        }
-        croner::parser::CronParser::builder()
-            .seconds(croner::parser::Seconds::Disallowed)
-            .build()
-            .parse(spec)
-            .map(IngestSchedule)
-            .map_err(|err| format!("cannot read {spec:?} as a crontab: {err}"))
-    }
-
-    pub fn next_after(&self, after: DateTime<Utc>) -> Option<DateTime<Utc>> {
-        self.0.find_next_occurrence(&after, false).ok()
-    }
-}
 
 /// Even with nothing due, look at the clock this often (a changed system clock, a suspend).
 const MAX_NAP: Duration = Duration::from_secs(300);
@@ -65,7 +38,8 @@ pub struct Scheduler {
     ingestor: Arc<Ingestor>,
     deliverer: Arc<Deliverer>,
     clock: Clock,
-    ingest_schedule: IngestSchedule,
+    /// When to poll the sources, read in UTC (may be more often than hourly).
+    ingest_schedule: Schedule,
     /// How long in-flight deliveries may run after the shutdown signal.
     shutdown_grace: Duration,
 }
@@ -84,7 +58,7 @@ impl Scheduler {
         ingestor: Arc<Ingestor>,
         deliverer: Arc<Deliverer>,
         clock: Clock,
-        ingest_schedule: IngestSchedule,
+        ingest_schedule: Schedule,
         shutdown_grace: Duration,
     ) -> Scheduler {
         Scheduler {
@@ -117,9 +91,7 @@ impl Scheduler {
                 }
                 crate::daemon::write_status(&self.ingestor);
                 report.ingested = true;
-                next_ingest = self
-                    .ingest_schedule
-                    .next_after(now)
+                next_ingest = schedule::next_after(&self.ingest_schedule, Tz::UTC, now)
                     .unwrap_or(now + chrono::Duration::hours(1));
             }
             let now = self.clock.now();
@@ -166,6 +138,8 @@ impl Scheduler {
     ) -> Result<(usize, Option<DateTime<Utc>>), StoreError> {
         let mut queued = 0;
         let mut next_due: Option<DateTime<Utc>> = None;
+        // Most subscribers share a handful of schedules; parse each text once per pass.
+        let mut parsed: HashMap<String, Option<Schedule>> = HashMap::new();
         for subscriber in self.service.store().subscribers()? {
             if !subscriber.active || subscriber.paused {
                 continue;
@@ -178,20 +152,23 @@ impl Scheduler {
                 )?);
                 continue;
             }
-            let Ok(schedule) = schedule::parse(&subscriber.schedule) else {
+            let schedule = parsed
+                .entry(subscriber.schedule.clone())
+                .or_insert_with(|| schedule::parse(&subscriber.schedule).ok());
+            let Some(schedule) = schedule.as_ref() else {
                 tracing::warn!(subscriber = %subscriber.id, schedule = %subscriber.schedule, "unreadable schedule; skipped");
                 continue;
             };
             let tz = schedule::parse_time_zone(&subscriber.time_zone).unwrap_or(Tz::UTC);
             let after = subscriber.last_slot.unwrap_or(subscriber.created_at);
-            if let Some(slot) = schedule::latest_due(&schedule, tz, after, now) {
+            if let Some(slot) = schedule::latest_due(schedule, tz, after, now) {
                 queued += usize::from(self.service.queue_scheduled_digest(
                     &subscriber,
                     Some(slot),
                     now,
                 )?);
             }
-            if let Some(next) = schedule::next_after(&schedule, tz, now) {
+            if let Some(next) = schedule::next_after(schedule, tz, now) {
                 next_due = Some(next_due.map_or(next, |d| d.min(next)));
             }
         }

@@ -224,7 +224,11 @@ fn first_run_stores_the_bundled_samples_once() {
 fn a_running_daemon_locks_the_store_but_status_still_works() {
     let tmp = TempDir::new().unwrap();
     let data_dir = tmp.path().join("data");
-    let config = write_offline_config(tmp.path(), &data_dir, "[ingest]\nschedule = \"0 * * * *\"\n");
+    let config = write_offline_config(
+        tmp.path(),
+        &data_dir,
+        "[ingest]\nschedule = \"0 * * * *\"\n",
+    );
     let daemon_log = tmp.path().join("daemon.log");
 
     let mut daemon = KillOnDrop(

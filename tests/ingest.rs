@@ -581,8 +581,10 @@ async fn the_daemon_polls_on_its_cron_and_stops_on_the_shutdown_signal() {
         c.subscribers.clear();
     })
     .await;
-    s.fake
-        .set_document(FEED_PATH, rss_feed(&[item("2611.00001", 1, "new", "Polled")]));
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00001", 1, "new", "Polled")]),
+    );
     let data_dir = s.ingestor.store().data_dir().to_owned();
     let app = Arc::new(paperboy::daemon::App::new(
         s.ingestor.clone(),

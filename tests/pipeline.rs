@@ -14,7 +14,7 @@ use paperboy::delivery::{
     Deliver, DeliverFuture, Deliverer, DeliveryOutcome, OutgoingMessage, RetryPolicy,
 };
 use paperboy::ingest::{Ingestor, build_fetcher};
-use paperboy::scheduler::{IngestSchedule, Scheduler};
+use paperboy::scheduler::Scheduler;
 use paperboy::service::Service;
 use paperboy::store::Store;
 use paperboy::subscriber::{Address, Transport};
@@ -139,7 +139,7 @@ fn start(config: &Config, start: DateTime<Utc>, platform: Arc<ScriptedPlatform>)
         ingestor,
         Arc::new(deliverer),
         clock,
-        IngestSchedule::parse(&config.ingest.schedule).unwrap(),
+        paperboy::schedule::parse_operator(&config.ingest.schedule).unwrap(),
         Duration::from_secs(5),
     );
     let shutdown = CancellationToken::new();
