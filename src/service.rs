@@ -176,7 +176,10 @@ impl Service {
     ) -> Result<(), StoreError> {
         let mut updated = subscriber.clone();
         match change {
-            Change::AddFollow(follow) => return self.store.add_follow(subscriber.id, &follow),
+            Change::AddFollow(follow) => {
+                self.store.add_follow(subscriber.id, &follow)?;
+                return Ok(());
+            }
             Change::RemoveFollow { index } => {
                 if index < follows.len() {
                     self.store.remove_follow(subscriber.id, index)?;

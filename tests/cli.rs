@@ -876,3 +876,161 @@ fn backfill_rejects_bad_dates_before_touching_anything() {
         "a rejected backfill must not create a store"
     );
 }
+
+// ---------------------------------------------------------------------------------------
+// 8. The running daemon's demo, commands, dry-run digests, export and import-state
+
+/// Reads a child's stdout on a thread, so the test can wait for a line without blocking.
+fn stdout_lines(child: &mut Child) -> std::sync::mpsc::Receiver<String> {
+    use std::io::BufRead;
+    let stdout = child.stdout.take().expect("stdout is piped");
+    let (lines, received) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+        {
+            if lines.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    received
+}
+
+#[test]
+fn the_demo_prints_a_digest_within_seconds_and_stops_cleanly_on_ctrl_c() {
+    let tmp = TempDir::new().unwrap();
+    let config = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+    let mut daemon = KillOnDrop(
+        paperboy(tmp.path())
+            .args(["--config", config, "run"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let lines = stdout_lines(&mut daemon.0);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let mut digest = Vec::new();
+    while !digest
+        .iter()
+        .any(|l: &String| l.contains("new papers for language models, diffusion"))
+    {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) => digest.push(line),
+            Err(_) => panic!("no digest on the console within 20 s; got {digest:?}"),
+        }
+    }
+    let pid = daemon.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = daemon.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the daemon ignored SIGINT"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(daemon.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("store flushed; stopped"), "{stderr}");
+}
+
+#[test]
+fn commands_run_for_any_subscriber_and_bad_input_gets_usage() {
+    let tmp = TempDir::new().unwrap();
+    let data_dir = tmp.path().join("data");
+    let config = write_offline_config(tmp.path(), &data_dir, "");
+    let cmd = |text: &str| {
+        run(paperboy(tmp.path()).arg("--config").arg(&config).args([
+            "cmd",
+            "--as",
+            "console:me",
+            text,
+        ]))
+    };
+    cmd("/follow Diffusion   Models")
+        .assert_success()
+        .assert_stdout_contains("diffusion models");
+    cmd("/follows")
+        .assert_success()
+        .assert_stdout_contains("1. diffusion models");
+    cmd("/folow x")
+        .assert_success()
+        .assert_stdout_contains("did you mean /follow?");
+    cmd("/follow diffusion models")
+        .assert_success()
+        .assert_stdout_contains("already follow");
+    cmd("/follows")
+        .assert_success()
+        .assert_stdout_contains("1. diffusion models");
+    run(paperboy(tmp.path())
+        .arg("--config")
+        .arg(&config)
+        .args(["cmd", "--as", "pigeon:7", "/follows"]))
+    .assert_failure()
+    .assert_stderr_contains("not an address");
+}
+
+#[test]
+fn a_dry_run_digest_records_nothing_and_export_round_trips() {
+    let tmp = TempDir::new().unwrap();
+    let data_dir = tmp.path().join("data");
+    let config = write_offline_config(tmp.path(), &data_dir, "");
+    let paperboy_with_config =
+        |args: &[&str]| run(paperboy(tmp.path()).arg("--config").arg(&config).args(args));
+    paperboy_with_config(&["ingest"]).assert_success();
+    paperboy_with_config(&["cmd", "--as", "file:lab", "/follow diffusion"]).assert_success();
+    let dry = paperboy_with_config(&["digest", "--subscriber", "file:lab", "--dry-run"]);
+    dry.assert_success()
+        .assert_stdout_contains("new papers for diffusion");
+    let again = paperboy_with_config(&["digest", "--subscriber", "file:lab", "--dry-run"]);
+    assert_eq!(dry.stdout, again.stdout, "a dry run records nothing");
+    paperboy_with_config(&["digest", "--subscriber", "file:lab"])
+        .assert_success()
+        .assert_stdout_contains("delivered: 1");
+    paperboy_with_config(&["digest", "--subscriber", "file:lab", "--dry-run"])
+        .assert_success()
+        .assert_stdout_contains("would get nothing");
+    let files: Vec<_> = std::fs::read_dir(data_dir.join("digests/lab"))
+        .unwrap()
+        .collect();
+    assert_eq!(files.len(), 1);
+
+    let backup = tmp.path().join("backup.json");
+    paperboy_with_config(&["export", backup.to_str().unwrap()]).assert_success();
+    let restored = tmp.path().join("restored");
+    let restore = |expected: &str| {
+        run(paperboy(tmp.path())
+            .env("PAPERBOY_DATA_DIR", &restored)
+            .args(["import-state", backup.to_str().unwrap()]))
+        .assert_success()
+        .assert_stdout_contains(expected);
+    };
+    restore("1 subscribers created, 0 merged");
+    restore("0 subscribers created, 1 merged");
+    let store = paperboy::store::Store::open(&restored).unwrap();
+    let lab = store
+        .subscriber_by_address(&"file:lab".parse().unwrap())
+        .unwrap()
+        .unwrap();
+    let follows: Vec<String> = store
+        .follows(lab.id)
+        .unwrap()
+        .into_iter()
+        .map(|f| f.query)
+        .collect();
+    assert_eq!(follows, ["diffusion"], "merging twice adds no duplicates");
+}

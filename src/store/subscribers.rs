@@ -131,13 +131,18 @@ impl Store {
             .collect()
     }
 
-    pub fn add_follow(&self, id: SubscriberId, follow: &Follow) -> Result<(), StoreError> {
+    /// Adds a follow unless the subscriber already has the same query (two identical
+    /// commands racing each other add it once). Returns whether it was added.
+    pub fn add_follow(&self, id: SubscriberId, follow: &Follow) -> Result<bool, StoreError> {
         let _guard = self.lock_subscribers();
+        if self.follows(id)?.iter().any(|f| f.query == follow.query) {
+            return Ok(false);
+        }
         let follow_id = self.db.generate_id()?;
         let bytes = encode(TREE_FOLLOWS, &follow.query, follow)?;
         self.follows
             .insert(prefixed(id, &follow_id.to_be_bytes()), bytes)?;
-        Ok(())
+        Ok(true)
     }
 
     /// Removes the follow at 0-based `index` in [`Store::follows`] order. Returns it.
