@@ -385,3 +385,39 @@ async fn a_moved_chat_is_readdressed_and_gets_its_digest_once() {
     );
     assert!(store.pending_messages().unwrap().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_digest_says_why_when_a_source_is_quiet_or_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.health.failing_after = 1;
+    // A quiet day: the source answers, with nothing.
+    write_papers(&dir.path().join("papers.jsonl"), &[]);
+    let daemon = start(
+        &config,
+        t("2026-11-28T05:00:00Z"),
+        ScriptedPlatform::answering([]),
+    );
+    advance(Duration::from_secs(1)).await;
+    command(&daemon, "console:me", "/follow diffusion").await;
+    let reply = command(&daemon, "console:me", "/digest").await;
+    assert!(
+        reply.starts_with("Nothing new for your follows since"),
+        "{reply}"
+    );
+    assert!(reply.contains("papers made no announcement"), "{reply}");
+    daemon.stop().await;
+
+    // The source breaks: the reply says papers may be delayed.
+    std::fs::remove_file(dir.path().join("papers.jsonl")).unwrap();
+    let daemon = start(
+        &config,
+        t("2026-11-28T06:00:00Z"),
+        ScriptedPlatform::answering([]),
+    );
+    advance(Duration::from_secs(1)).await;
+    let reply = command(&daemon, "console:me", "/digest").await;
+    assert!(reply.contains("papers is FAILING since"), "{reply}");
+    assert!(reply.contains("may be delayed"), "{reply}");
+    daemon.stop().await;
+}
