@@ -79,7 +79,7 @@ pub struct DigestInput<'a> {
     pub candidates: &'a [Paper],
     /// Papers this subscriber was ever sent.
     pub already_sent: &'a HashSet<PaperId>,
-    /// Papers of the latest Hugging Face day, any order.
+    /// Recently featured Hugging Face papers, any order; only the latest day is used.
     pub trending: &'a [Paper],
     pub period_from: DateTime<Utc>,
     pub period_until: DateTime<Utc>,
@@ -125,14 +125,19 @@ pub fn build_digest(input: &DigestInput<'_>) -> Digest {
     entries.truncate(input.limits.max_items);
 
     let (trending, trending_day) = if matches!(mode, DigestMode::Trending | DigestMode::Both) {
+        // The latest day is chosen before anything is filtered out: once its papers are all
+        // sent, trending is empty until a new day arrives, never an older day's leftovers.
+        let all: Vec<&Paper> = input.trending.iter().collect();
+        let (of_day, day) = top_trending(&all, usize::MAX);
         let shown: HashSet<&PaperId> = entries.iter().map(|e| &e.id).collect();
-        let pool: Vec<&Paper> = input
-            .trending
-            .iter()
+        let top: Vec<PaperId> = of_day
+            .into_iter()
             .filter(|p| !shown.contains(&p.id) && !input.already_sent.contains(&p.id))
+            .take(input.limits.trending_count)
+            .map(|p| p.id.clone())
             .collect();
-        let (top, day) = top_trending(&pool, input.limits.trending_count);
-        (top.into_iter().map(|p| p.id.clone()).collect(), day)
+        let day = if top.is_empty() { None } else { day };
+        (top, day)
     } else {
         (Vec::new(), None)
     };
