@@ -152,16 +152,16 @@ pub async fn run_once(app: &App) -> Result<OnceReport, LoopError> {
     let sources = app.ingestor.poll_all(now).await?;
     write_status(&app.ingestor);
     let now = app.clock.now();
-    let mut digests_queued = 0;
+    let mut due = Vec::new();
     for id in on_start {
         if let Some(subscriber) = app.store().subscriber(id)?
             && subscriber.active
             && !subscriber.paused
         {
-            digests_queued +=
-                usize::from(app.service.queue_scheduled_digest(&subscriber, None, now)?);
+            due.push((subscriber, None));
         }
     }
+    let digests_queued = app.service.queue_due_digests(&due, now)?;
     app.store().flush_async().await?;
     let (delivery, _) = app.deliverer.deliver_due(now).await?;
     Ok(OnceReport {

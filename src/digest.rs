@@ -11,8 +11,9 @@ use std::collections::HashSet;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::matching::{FollowQuery, MatchStrength};
+use crate::matching::FollowQuery;
 use crate::paper::{Paper, PaperId};
+use crate::query::eval::{Doc, TermWeights};
 use crate::reply::{Block, PaperItem, Reply};
 use crate::subscriber::{DigestMode, Follow, Subscriber};
 
@@ -71,12 +72,20 @@ impl Digest {
     }
 }
 
+/// A paper that matched at least one of the subscriber's follows.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Candidate<'a> {
+    pub paper: &'a Paper,
+    /// The follows that matched, in normal form.
+    pub matched: Vec<String>,
+    pub strength: f32,
+}
+
 /// Everything a digest is built from.
 pub struct DigestInput<'a> {
     pub subscriber: &'a Subscriber,
-    pub follows: &'a [Follow],
-    /// Papers stored in the period (the shell filters to announcements).
-    pub candidates: &'a [Paper],
+    /// Papers of the period that matched the subscriber's follows (announcements only).
+    pub matches: &'a [Candidate<'a>],
     /// Papers this subscriber was ever sent.
     pub already_sent: &'a HashSet<PaperId>,
     /// Recently featured Hugging Face papers, any order; only the latest day is used.
@@ -86,38 +95,55 @@ pub struct DigestInput<'a> {
     pub limits: DigestLimits,
 }
 
+/// Matches papers against one subscriber's follows: the path for a single subscriber
+/// (`/digest`, dry runs). The scheduler gets the same candidates from the engine.
+pub fn match_follows<'a>(
+    follows: &[Follow],
+    papers: &[(&'a Paper, &Doc)],
+    weights: &dyn TermWeights,
+    max_query_chars: usize,
+) -> Vec<Candidate<'a>> {
+    let queries: Vec<FollowQuery> = follows
+        .iter()
+        .filter_map(|f| FollowQuery::parse(&f.query, max_query_chars).ok())
+        .collect();
+    papers
+        .iter()
+        .filter_map(|(paper, doc)| {
+            let mut candidate = Candidate {
+                paper,
+                matched: Vec::new(),
+                strength: 0.0,
+            };
+            for query in &queries {
+                if let Some(detail) = query.explain(doc, weights) {
+                    candidate.strength += detail.strength;
+                    candidate.matched.push(query.normalized());
+                }
+            }
+            (!candidate.matched.is_empty()).then_some(candidate)
+        })
+        .collect()
+}
+
 pub fn build_digest(input: &DigestInput<'_>) -> Digest {
     let mode = input.subscriber.mode;
     let mut entries = Vec::new();
     if matches!(mode, DigestMode::Follows | DigestMode::Both) {
-        let queries: Vec<FollowQuery> = input
-            .follows
-            .iter()
-            .filter_map(|f| FollowQuery::parse(&f.query, input.limits.max_query_chars).ok())
-            .collect();
         let mut seen = HashSet::new();
-        let mut ranked: Vec<(&Paper, DigestEntry)> = Vec::new();
-        for paper in input.candidates {
-            if input.already_sent.contains(&paper.id) || !seen.insert(&paper.id) {
-                continue;
-            }
-            let mut strength = 0.0;
-            let mut matched = Vec::new();
-            for query in &queries {
-                if let Some(MatchStrength(s)) = query.match_paper(paper) {
-                    strength += s;
-                    matched.push(query.normalized());
-                }
-            }
-            if !matched.is_empty() {
+        let mut ranked: Vec<(&Paper, DigestEntry)> = input
+            .matches
+            .iter()
+            .filter(|c| !input.already_sent.contains(&c.paper.id) && seen.insert(&c.paper.id))
+            .map(|c| {
                 let entry = DigestEntry {
-                    id: paper.id.clone(),
-                    matched,
-                    strength,
+                    id: c.paper.id.clone(),
+                    matched: c.matched.clone(),
+                    strength: c.strength,
                 };
-                ranked.push((paper, entry));
-            }
-        }
+                (c.paper, entry)
+            })
+            .collect();
         ranked.sort_by(|(pa, a), (pb, b)| rank(pa, a.strength, pb, b.strength));
         entries = ranked.into_iter().map(|(_, e)| e).collect();
     }

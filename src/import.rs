@@ -244,3 +244,54 @@ fn log_skipped(path: &Path, skipped: &[feeds::SkippedEntry]) {
         );
     }
 }
+
+/// Reads a JSONL corpus (gzip-compressed or not) into paper records without touching the
+/// store, for `paperboy preview --corpus` and evaluation runs. Malformed lines are skipped
+/// and counted.
+pub fn read_corpus(
+    path: &Path,
+    now: DateTime<Utc>,
+) -> Result<(Vec<crate::paper::Paper>, usize), ImportError> {
+    let read_error = |error| ImportError::Read {
+        path: path.to_owned(),
+        error,
+    };
+    let file = File::open(path).map_err(read_error)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let gzip = reader
+        .fill_buf()
+        .map_err(read_error)?
+        .starts_with(&[0x1f, 0x8b]);
+    let reader: Box<dyn BufRead> = if gzip {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(reader)))
+    } else {
+        Box::new(reader)
+    };
+    let mut papers = Vec::new();
+    let mut skipped = 0;
+    for line in reader.lines() {
+        let line = match line {
+            Ok(line) => line,
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                skipped += 1;
+                continue;
+            }
+            Err(err) => return Err(read_error(err)),
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        match feeds::jsonl::parse_line(&line) {
+            Ok(observation) => {
+                let at = observation.submitted_at.unwrap_or(now);
+                if let crate::paper::MergeOutcome::New(paper) =
+                    crate::paper::merge(None, &observation, Discovery::Import, at)
+                {
+                    papers.push(paper);
+                }
+            }
+            Err(_) => skipped += 1,
+        }
+    }
+    Ok((papers, skipped))
+}

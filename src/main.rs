@@ -15,6 +15,8 @@ use paperboy::clock::Clock;
 use paperboy::config::Config;
 use paperboy::daemon::App;
 use paperboy::ingest::{Ingestor, SourceReport, build_fetcher};
+use paperboy::matching::FollowQuery;
+use paperboy::preview::{self, PoolPaper};
 use paperboy::service::PreparedDigest;
 use paperboy::store::SubscriberExport;
 use paperboy::store::{Store, StoreError};
@@ -70,6 +72,21 @@ enum Command {
         subscriber: String,
         #[arg(long)]
         dry_run: bool,
+    },
+    /// How many papers a follow query would match in the last 7 and 30 days, and the best.
+    Preview {
+        /// A query in the follow language, e.g. "\"diffusion model\" -survey".
+        query: String,
+        /// One window of N days instead of 7 and 30.
+        #[arg(long)]
+        days: Option<u32>,
+        /// Match against a JSONL corpus (normalized papers) instead of the store; "now" is
+        /// its newest paper.
+        #[arg(long, value_name = "FILE.jsonl")]
+        corpus: Option<PathBuf>,
+        /// Print every match as one JSON object per line: {"id","title","score"}, best first.
+        #[arg(long)]
+        json: bool,
     },
     /// Write every subscriber and their follows as JSON (to a file, or standard output).
     Export { file: Option<PathBuf> },
@@ -161,6 +178,12 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             dry_run,
         } => run_digest(config, &subscriber, dry_run),
         Command::Export { file } => export_state(&config, file.as_deref()),
+        Command::Preview {
+            query,
+            days,
+            corpus,
+            json,
+        } => run_preview(&config, &query, days, corpus.as_deref(), json),
         Command::ImportState { file } => import_state(&config, &file),
         Command::Backfill { from, to, only } => {
             if from > to {
@@ -294,6 +317,69 @@ fn run_digest(config: Config, subscriber: &str, dry_run: bool) -> anyhow::Result
         }
         Ok(())
     })
+}
+
+fn run_preview(
+    config: &Config,
+    text: &str,
+    days: Option<u32>,
+    corpus: Option<&std::path::Path>,
+    json: bool,
+) -> anyhow::Result<()> {
+    let query = FollowQuery::parse(text, config.limits.max_query_chars)
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let windows = match days {
+        Some(0) => bail!("--days must be at least 1"),
+        Some(days) => vec![days],
+        None => vec![7, 30],
+    };
+    let widest = windows.iter().copied().max().unwrap_or(30);
+    let now = Utc::now();
+    let (papers, now) = match corpus {
+        Some(path) => {
+            let (papers, skipped) = import::read_corpus(path, now)?;
+            if skipped > 0 {
+                eprintln!("{}: {skipped} malformed lines skipped", path.display());
+            }
+            let newest = papers.iter().map(|p| p.stored_at).max().unwrap_or(now);
+            (papers, newest)
+        }
+        None => {
+            let store = open_store(config)?;
+            let since = now - chrono::Duration::days(i64::from(widest));
+            let papers = store
+                .papers_stored_since(since)
+                .filter(|p| !matches!(p, Ok(paper) if !paper.is_announcement()))
+                .collect::<Result<Vec<_>, _>>()?;
+            (papers, now)
+        }
+    };
+    let pool: Vec<PoolPaper<'_>> = papers
+        .iter()
+        .map(|p| PoolPaper::new(p, p.stored_at))
+        .collect();
+    let weights = preview::pool_weights(&pool);
+    let found = preview::preview(&query, &pool, &windows, now, &weights);
+    if json {
+        for scored in &found.matches {
+            println!(
+                "{}",
+                serde_json::json!({"id": scored.paper.id.as_str(), "title": scored.paper.title, "score": scored.score})
+            );
+        }
+        return Ok(());
+    }
+    println!("{}", query.normalized());
+    for (days, count) in &found.counts {
+        println!("  last {days} days: {count} papers");
+    }
+    for scored in found.matches.iter().take(5) {
+        println!(
+            "  {:6.2}  {}  {}",
+            scored.score, scored.paper.id, scored.paper.title
+        );
+    }
+    Ok(())
 }
 
 fn export_state(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<()> {

@@ -1,70 +1,62 @@
-//! Which papers a follow matches, and how strongly. Pure.
+//! The one interface digests, previews, `/why` and the engine use to decide whether a paper
+//! matches a follow. Pure.
 //!
-//! This is the one interface digests, previews and `/why` use. The matcher here is the
-//! placeholder of the first release: a follow matches when every one of its words occurs in
-//! the title or abstract, case-insensitively. The follow language replaces it behind the
-//! same functions.
+//! A follow is written in the follow language (`query::parse`) and kept in its normal form;
+//! matching evaluates the parsed tree against a paper analyzed once into a [`Doc`].
 
 use crate::paper::Paper;
+use crate::query::Node;
+use crate::query::eval::{self, Doc, MatchDetail, TermWeights, UniformWeights};
+use crate::query::parse::{QueryLimits, parse_query, print_query};
+
+pub use crate::query::parse::QueryError;
 
 /// A parsed follow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FollowQuery {
-    words: Vec<String>,
+    node: Node,
+    normalized: String,
 }
 
-/// Why a follow cannot be used. The message is shown to the user as is.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum QueryError {
-    #[error("the query is empty; try e.g. /follow diffusion models")]
-    Empty,
-    #[error("the query is {chars} characters long; the limit is {limit}")]
-    TooLong { chars: usize, limit: usize },
-}
-
-/// How well a paper matches: higher is better. Title hits weigh more than abstract hits.
+/// How well a paper matches: higher is better.
 #[derive(Clone, Copy, Debug, PartialEq, PartialOrd)]
 pub struct MatchStrength(pub f32);
 
 impl FollowQuery {
+    /// Parses a follow; `max_chars` bounds its length (the other limits are the language's).
     pub fn parse(text: &str, max_chars: usize) -> Result<FollowQuery, QueryError> {
-        let chars = text.chars().count();
-        if chars > max_chars {
-            return Err(QueryError::TooLong {
-                chars,
-                limit: max_chars,
-            });
-        }
-        let words: Vec<String> = text
-            .split(|c: char| !c.is_alphanumeric())
-            .filter(|w| !w.is_empty())
-            .map(str::to_lowercase)
-            .collect();
-        if words.is_empty() {
-            return Err(QueryError::Empty);
-        }
-        Ok(FollowQuery { words })
+        let limits = QueryLimits {
+            max_chars,
+            ..QueryLimits::default()
+        };
+        let node = parse_query(text, &limits)?;
+        Ok(FollowQuery {
+            normalized: print_query(&node),
+            node,
+        })
     }
 
-    /// The query as paperboy understood it, shown back to the user.
+    /// The query as paperboy understood it, shown back to the user and stored.
     pub fn normalized(&self) -> String {
-        self.words.join(" ")
+        self.normalized.clone()
     }
 
-    /// `Some(strength)` when every word occurs in the title or abstract.
+    pub fn node(&self) -> &Node {
+        &self.node
+    }
+
+    pub fn matches(&self, doc: &Doc) -> bool {
+        eval::matches(&self.node, doc)
+    }
+
+    /// Strength and hits of a match, or `None`.
+    pub fn explain(&self, doc: &Doc, weights: &dyn TermWeights) -> Option<MatchDetail> {
+        eval::explain(&self.node, doc, weights)
+    }
+
+    /// Convenience for one-off checks: analyzes the paper and weighs all terms alike.
     pub fn match_paper(&self, paper: &Paper) -> Option<MatchStrength> {
-        let title = paper.title.to_lowercase();
-        let abstract_text = paper.abstract_text.to_lowercase();
-        let mut strength = 0.0;
-        for word in &self.words {
-            if title.contains(word.as_str()) {
-                strength += 2.0;
-            } else if abstract_text.contains(word.as_str()) {
-                strength += 1.0;
-            } else {
-                return None;
-            }
-        }
-        Some(MatchStrength(strength))
+        self.explain(&Doc::from_paper(paper), &UniformWeights)
+            .map(|detail| MatchStrength(detail.strength))
     }
 }

@@ -136,7 +136,7 @@ impl Scheduler {
         now: DateTime<Utc>,
         on_start: &mut HashSet<SubscriberId>,
     ) -> Result<(usize, Option<DateTime<Utc>>), StoreError> {
-        let mut queued = 0;
+        let mut due = Vec::new();
         let mut next_due: Option<DateTime<Utc>> = None;
         // Most subscribers share a handful of schedules; parse each text once per pass.
         let mut parsed: HashMap<String, Option<Schedule>> = HashMap::new();
@@ -145,11 +145,7 @@ impl Scheduler {
                 continue;
             }
             if on_start.remove(&subscriber.id) {
-                queued += usize::from(self.service.queue_scheduled_digest(
-                    &subscriber,
-                    None,
-                    now,
-                )?);
+                due.push((subscriber, None));
                 continue;
             }
             let schedule = parsed
@@ -160,18 +156,15 @@ impl Scheduler {
                 continue;
             };
             let tz = schedule::parse_time_zone(&subscriber.time_zone).unwrap_or(Tz::UTC);
-            let after = subscriber.last_slot.unwrap_or(subscriber.created_at);
-            if let Some(slot) = schedule::latest_due(schedule, tz, after, now) {
-                queued += usize::from(self.service.queue_scheduled_digest(
-                    &subscriber,
-                    Some(slot),
-                    now,
-                )?);
-            }
             if let Some(next) = schedule::next_after(schedule, tz, now) {
                 next_due = Some(next_due.map_or(next, |d| d.min(next)));
             }
+            let after = subscriber.last_slot.unwrap_or(subscriber.created_at);
+            if let Some(slot) = schedule::latest_due(schedule, tz, after, now) {
+                due.push((subscriber, Some(slot)));
+            }
         }
+        let queued = self.service.queue_due_digests(&due, now)?;
         Ok((queued, next_due))
     }
 

@@ -7,18 +7,23 @@
 //! schedule changed. Adapters only translate platform updates into `run_command` calls and
 //! render the returned [`Reply`].
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
 use crate::command::{self, Change, CommandLimits, Handled, HandlerContext, SubscriberState};
 use crate::config::Config;
-use crate::digest::{self, Digest, DigestInput, DigestLimits};
+use crate::digest::{self, Candidate, Digest, DigestInput, DigestLimits};
+use crate::engine::{FollowKey, LengthHeuristic, MatchEngine};
 use crate::health::Verdict;
+use crate::matching::FollowQuery;
 use crate::outbox::OutboxEntry;
 use crate::paper::{Paper, PaperId};
+use crate::preview::{PoolPaper, preview};
+use crate::query::eval::{Doc, DocFrequencies, explain, explain_miss, hit_field_name};
+use crate::query::parse::print_query;
 use crate::reply::{Block, Reply};
 use crate::status;
 use crate::store::{Store, StoreError};
@@ -32,6 +37,25 @@ pub struct Service {
     config: Arc<Config>,
     /// Wakes the scheduler when something it waits on changed (a schedule, a queued digest).
     wake: Arc<Notify>,
+    /// Every follow, compiled; built on first use.
+    engine: OnceLock<RwLock<MatchEngine>>,
+    /// Term weights and when they were computed.
+    weights: Mutex<Option<(DateTime<Utc>, Arc<DocFrequencies>)>>,
+}
+
+/// Term weights are counted over this many recent days, and recounted after this many hours.
+const WEIGHTS_WINDOW_DAYS: i64 = 30;
+const WEIGHTS_MAX_AGE_HOURS: i64 = 6;
+
+/// A subscriber cannot follow the same normal form twice, so it identifies the follow.
+fn follow_key(subscriber: SubscriberId, query: &str) -> FollowKey {
+    let hash = query.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    FollowKey {
+        subscriber: subscriber.0,
+        follow: hash,
+    }
 }
 
 /// A digest ready to queue, or the reason there is none.
@@ -52,6 +76,8 @@ impl Service {
             store,
             config,
             wake: Arc::new(Notify::new()),
+            engine: OnceLock::new(),
+            weights: Mutex::new(None),
         }
     }
 
@@ -164,6 +190,8 @@ impl Service {
             }
             Handled::SendDigestNow => self.digest_now(&subscriber, now).await,
             Handled::ShowTrending { count } => self.trending_reply(count as usize, now),
+            Handled::Preview { query } => self.preview_reply(&query, now),
+            Handled::Why { paper } => self.why_reply(&subscriber, &paper, now),
         }
     }
 
@@ -177,12 +205,16 @@ impl Service {
         let mut updated = subscriber.clone();
         match change {
             Change::AddFollow(follow) => {
-                self.store.add_follow(subscriber.id, &follow)?;
+                if self.store.add_follow(subscriber.id, &follow)? {
+                    self.update_engine(subscriber.id, &follow.query, true)?;
+                }
                 return Ok(());
             }
             Change::RemoveFollow { index } => {
-                if index < follows.len() {
-                    self.store.remove_follow(subscriber.id, index)?;
+                if index < follows.len()
+                    && let Some(removed) = self.store.remove_follow(subscriber.id, index)?
+                {
+                    self.update_engine(subscriber.id, &removed.query, false)?;
                 }
                 return Ok(());
             }
@@ -277,19 +309,46 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<PreparedDigest, StoreError> {
         let follows = self.store.follows(subscriber.id)?;
-        let already_sent = self.store.sent_papers(subscriber.id)?;
-        let candidates: Vec<Paper> = self
-            .store
-            .papers_stored_since(subscriber.digested_until)
+        let papers = self.period_papers(subscriber.digested_until, now)?;
+        let docs: Vec<Doc> = papers.iter().map(Doc::from_paper).collect();
+        let pairs: Vec<(&Paper, &Doc)> = papers.iter().zip(&docs).collect();
+        let weights = self.weights(now)?;
+        let matches = digest::match_follows(
+            &follows,
+            &pairs,
+            weights.as_ref(),
+            self.config.limits.max_query_chars,
+        );
+        self.prepare_from_matches(subscriber, slot, now, &matches)
+    }
+
+    /// Papers stored in `[from, now]` that are news (announcements).
+    fn period_papers(
+        &self,
+        from: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Paper>, StoreError> {
+        self.store
+            .papers_stored_since(from)
             .filter(
                 |p| !matches!(p, Ok(paper) if paper.stored_at > now || !paper.is_announcement()),
             )
-            .collect::<Result<_, _>>()?;
+            .collect()
+    }
+
+    /// The digest for already-matched papers.
+    fn prepare_from_matches(
+        &self,
+        subscriber: &Subscriber,
+        slot: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+        matches: &[Candidate<'_>],
+    ) -> Result<PreparedDigest, StoreError> {
+        let already_sent = self.store.sent_papers(subscriber.id)?;
         let trending = self.trending_pool(now)?;
         let input = DigestInput {
             subscriber,
-            follows: &follows,
-            candidates: &candidates,
+            matches,
             already_sent: &already_sent,
             trending: &trending,
             period_from: subscriber.digested_until,
@@ -307,8 +366,9 @@ impl Service {
                 subscriber: moved_on,
             });
         }
-        let by_id: HashMap<&PaperId, &Paper> = candidates
+        let by_id: HashMap<&PaperId, &Paper> = matches
             .iter()
+            .map(|c| c.paper)
             .chain(&trending)
             .map(|p| (&p.id, p))
             .collect();
@@ -340,34 +400,255 @@ impl Service {
         })
     }
 
-    /// Builds and queues the scheduled digest for `slot`. Returns whether a message was queued.
-    pub fn queue_scheduled_digest(
+    /// Builds and queues the digests of every due subscriber at once: the period's papers
+    /// are analyzed once and matched through the engine, so the cost follows the papers and
+    /// the matches, not the number of follows. Returns how many messages were queued.
+    pub fn queue_due_digests(
         &self,
-        subscriber: &Subscriber,
-        slot: Option<DateTime<Utc>>,
+        due: &[(Subscriber, Option<DateTime<Utc>>)],
         now: DateTime<Utc>,
-    ) -> Result<bool, StoreError> {
-        match self.prepare_digest(subscriber, slot, now)? {
-            PreparedDigest::Message {
-                entry,
-                subscriber,
-                digest,
-            } => {
-                tracing::info!(
-                    subscriber = %subscriber.id,
-                    outbox = entry.id,
-                    matches = digest.entries.len() + digest.more,
-                    trending = digest.trending.len(),
-                    "digest queued"
-                );
-                self.store.queue_message(&entry, &subscriber, now)?;
-                Ok(true)
-            }
-            PreparedDigest::Empty { subscriber } => {
-                self.store.put_subscriber(&subscriber)?;
-                Ok(false)
+    ) -> Result<usize, StoreError> {
+        let Some(from) = due.iter().map(|(s, _)| s.digested_until).min() else {
+            return Ok(0);
+        };
+        let papers = self.period_papers(from, now)?;
+        let docs: Vec<Doc> = papers.iter().map(Doc::from_paper).collect();
+        let weights = self.weights(now)?;
+        let due_ids: HashSet<u64> = due.iter().map(|(s, _)| s.id.0).collect();
+        // subscriber -> (paper index -> candidate)
+        let mut matched: HashMap<u64, HashMap<usize, Candidate<'_>>> = HashMap::new();
+        {
+            let index = self.engine()?;
+            let index = index.read().unwrap_or_else(|p| p.into_inner());
+            for (i, (paper, doc)) in papers.iter().zip(&docs).enumerate() {
+                for (key, node) in index.match_doc(doc) {
+                    if !due_ids.contains(&key.subscriber) {
+                        continue;
+                    }
+                    let strength = explain(node, doc, weights.as_ref()).map_or(0.0, |d| d.strength);
+                    let candidate = matched
+                        .entry(key.subscriber)
+                        .or_default()
+                        .entry(i)
+                        .or_insert_with(|| Candidate {
+                            paper,
+                            matched: Vec::new(),
+                            strength: 0.0,
+                        });
+                    candidate.strength += strength;
+                    candidate.matched.push(print_query(node));
+                }
             }
         }
+        let mut queued = 0;
+        for (subscriber, slot) in due {
+            let mut candidates: Vec<Candidate<'_>> = matched
+                .remove(&subscriber.id.0)
+                .map(|by_paper| {
+                    by_paper
+                        .into_values()
+                        .filter(|c| c.paper.stored_at >= subscriber.digested_until)
+                        .collect()
+                })
+                .unwrap_or_default();
+            for candidate in &mut candidates {
+                candidate.matched.sort();
+            }
+            match self.prepare_from_matches(subscriber, *slot, now, &candidates)? {
+                PreparedDigest::Message {
+                    entry,
+                    subscriber,
+                    digest,
+                } => {
+                    tracing::info!(
+                        subscriber = %subscriber.id,
+                        outbox = entry.id,
+                        matches = digest.entries.len() + digest.more,
+                        trending = digest.trending.len(),
+                        "digest queued"
+                    );
+                    self.store.queue_message(&entry, &subscriber, now)?;
+                    queued += 1;
+                }
+                PreparedDigest::Empty { subscriber } => self.store.put_subscriber(&subscriber)?,
+            }
+        }
+        Ok(queued)
+    }
+
+    /// The engine over every follow, built from the store on first use and kept current
+    /// as follows change.
+    fn engine(&self) -> Result<&RwLock<MatchEngine>, StoreError> {
+        if let Some(engine) = self.engine.get() {
+            return Ok(engine);
+        }
+        let mut engine = MatchEngine::new();
+        let frequency = LengthHeuristic;
+        for subscriber in self.store.subscribers()? {
+            for follow in self.store.follows(subscriber.id)? {
+                if let Ok(query) =
+                    FollowQuery::parse(&follow.query, self.config.limits.max_query_chars)
+                {
+                    engine.add(
+                        follow_key(subscriber.id, &follow.query),
+                        query.node(),
+                        &frequency,
+                    );
+                }
+            }
+        }
+        tracing::info!(
+            follows = engine.follow_count(),
+            queries = engine.query_count(),
+            "matching engine built"
+        );
+        Ok(self.engine.get_or_init(|| RwLock::new(engine)))
+    }
+
+    /// Keeps the engine in step with a follow added or removed.
+    fn update_engine(
+        &self,
+        subscriber: SubscriberId,
+        query: &str,
+        added: bool,
+    ) -> Result<(), StoreError> {
+        let Ok(parsed) = FollowQuery::parse(query, self.config.limits.max_query_chars) else {
+            return Ok(());
+        };
+        let engine = self.engine()?;
+        let mut engine = engine.write().unwrap_or_else(|p| p.into_inner());
+        let key = follow_key(subscriber, query);
+        if added {
+            engine.add(key, parsed.node(), &LengthHeuristic);
+        } else {
+            engine.remove(key, parsed.node());
+        }
+        Ok(())
+    }
+
+    /// Term weights from the papers of the last month, recomputed at most every few hours.
+    fn weights(&self, now: DateTime<Utc>) -> Result<Arc<DocFrequencies>, StoreError> {
+        let mut cached = self.weights.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some((computed_at, weights)) = cached.as_ref()
+            && now - *computed_at < chrono::Duration::hours(WEIGHTS_MAX_AGE_HOURS)
+            && *computed_at <= now
+        {
+            return Ok(weights.clone());
+        }
+        let mut frequencies = DocFrequencies::default();
+        let since = now - chrono::Duration::days(WEIGHTS_WINDOW_DAYS);
+        for paper in self.store.papers_stored_since(since) {
+            frequencies.add(&Doc::from_paper(&paper?));
+        }
+        let weights = Arc::new(frequencies);
+        *cached = Some((now, weights.clone()));
+        Ok(weights)
+    }
+
+    /// `/preview`: matches in the last 7 and 30 days and the top 5.
+    pub fn preview_reply(&self, text: &str, now: DateTime<Utc>) -> Result<Reply, StoreError> {
+        let Ok(query) = FollowQuery::parse(text, self.config.limits.max_query_chars) else {
+            return Ok(Reply::text(format!("Cannot preview {text:?}.")));
+        };
+        let papers = self.period_papers(now - chrono::Duration::days(30), now)?;
+        let pool: Vec<PoolPaper<'_>> = papers
+            .iter()
+            .map(|p| PoolPaper::new(p, p.stored_at))
+            .collect();
+        let weights = self.weights(now)?;
+        let found = preview(&query, &pool, &[7, 30], now, weights.as_ref());
+        let counts = found
+            .counts
+            .iter()
+            .map(|(days, n)| format!("{n} in the last {days} days"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let mut reply = Reply::new().with(Block::Heading(format!(
+            "{} would have matched {counts}",
+            query.normalized()
+        )));
+        let top: Vec<_> = found
+            .matches
+            .iter()
+            .take(5)
+            .filter_map(|scored| digest::paper_item(scored.paper, &[]).ok())
+            .collect();
+        if top.is_empty() {
+            reply.push(Block::Hint(
+                "No recent paper matches; try fewer words, OR, or a broader term.".to_owned(),
+            ));
+        } else {
+            reply.push(Block::Papers(top));
+            reply.push(Block::Hint(format!(
+                "Follow it with /follow {}",
+                query.normalized()
+            )));
+        }
+        Ok(reply)
+    }
+
+    /// `/why`: which follows matched the paper, on what; or why none did.
+    pub fn why_reply(
+        &self,
+        subscriber: &Subscriber,
+        paper: &PaperId,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, StoreError> {
+        let Some(paper) = self.store.paper(paper)? else {
+            return Ok(Reply::text(format!(
+                "{paper} is not in paperboy's store yet, so no digest could have had it."
+            )));
+        };
+        let follows = self.store.follows(subscriber.id)?;
+        if follows.is_empty() {
+            return Ok(Reply::text("You follow nothing yet; /follow adds a query."));
+        }
+        let doc = Doc::from_paper(&paper);
+        let weights = self.weights(now)?;
+        let mut matched = Vec::new();
+        let mut missed = Vec::new();
+        for follow in &follows {
+            let Ok(query) = FollowQuery::parse(&follow.query, self.config.limits.max_query_chars)
+            else {
+                continue;
+            };
+            match query.explain(&doc, weights.as_ref()) {
+                Some(detail) => {
+                    let hits: Vec<String> = detail
+                        .hits
+                        .iter()
+                        .map(|hit| format!("{} in {}", hit.text, hit_field_name(hit.field)))
+                        .collect();
+                    matched.push(format!("{}: {}", follow.query, hits.join(", ")));
+                }
+                None => missed.push(format!(
+                    "{}: {}",
+                    follow.query,
+                    explain_miss(query.node(), &doc).join("; ")
+                )),
+            }
+        }
+        let mut reply =
+            Reply::new().with(Block::Heading(format!("{} — {}", paper.id, paper.title)));
+        if matched.is_empty() {
+            reply.push(Block::Text("None of your follows match it:".to_owned()));
+        } else {
+            reply.push(Block::Text("Matched by:".to_owned()));
+            reply.push(Block::List(matched));
+            if !missed.is_empty() {
+                reply.push(Block::Text("Not by:".to_owned()));
+            }
+        }
+        if !missed.is_empty() {
+            reply.push(Block::List(missed));
+        }
+        if !paper.is_announcement() {
+            reply.push(Block::Hint(
+                "It reached paperboy by backfill, import or as a new version, so digests do not announce it."
+                    .to_owned(),
+            ));
+        }
+        Ok(reply)
     }
 
     /// Papers of the recent Hugging Face days, for trending.

@@ -915,7 +915,7 @@ fn the_demo_prints_a_digest_within_seconds_and_stops_cleanly_on_ctrl_c() {
     let mut digest = Vec::new();
     while !digest
         .iter()
-        .any(|l: &String| l.contains("new papers for language models, diffusion"))
+        .any(|l: &String| l.contains("new papers for language model, diffusion"))
     {
         let left = deadline.saturating_duration_since(std::time::Instant::now());
         match lines.recv_timeout(left) {
@@ -963,10 +963,10 @@ fn commands_run_for_any_subscriber_and_bad_input_gets_usage() {
     };
     cmd("/follow Diffusion   Models")
         .assert_success()
-        .assert_stdout_contains("diffusion models");
+        .assert_stdout_contains("Following diffusion model.");
     cmd("/follows")
         .assert_success()
-        .assert_stdout_contains("1. diffusion models");
+        .assert_stdout_contains("1. diffusion model");
     cmd("/folow x")
         .assert_success()
         .assert_stdout_contains("did you mean /follow?");
@@ -975,7 +975,7 @@ fn commands_run_for_any_subscriber_and_bad_input_gets_usage() {
         .assert_stdout_contains("already follow");
     cmd("/follows")
         .assert_success()
-        .assert_stdout_contains("1. diffusion models");
+        .assert_stdout_contains("1. diffusion model");
     run(paperboy(tmp.path())
         .arg("--config")
         .arg(&config)

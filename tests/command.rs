@@ -6,6 +6,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use paperboy::command::*;
+use paperboy::paper::PaperId;
 use paperboy::reply::Reply;
 use paperboy::subscriber::{Address, DigestMode, Follow, Subscriber, SubscriberId};
 
@@ -40,6 +41,18 @@ fn unfollow_query(query: &str) -> Result<Command, &'static str> {
     })
 }
 
+fn preview(query: &str) -> Result<Command, &'static str> {
+    Ok(Command::Preview {
+        query: query.to_owned(),
+    })
+}
+
+fn why(id: &str) -> Result<Command, &'static str> {
+    Ok(Command::Why {
+        paper: PaperId::parse(id).unwrap(),
+    })
+}
+
 fn help(topic: Option<&str>) -> Result<Command, &'static str> {
     Ok(Command::Help {
         topic: topic.map(str::to_owned),
@@ -56,6 +69,15 @@ const NO_QUERY: &str = "/follow needs a query, e.g. /follow diffusion models";
 const NO_UNFOLLOW_TARGET: &str = "/unfollow needs a number or a query, e.g. /unfollow 2 or /unfollow diffusion models; /follows shows the numbers";
 const BELOW_ONE: &str = "follows are numbered from 1; send /follows to see the numbers";
 const TRENDING_RANGE: &str = "/trending takes a number from 1 to 50, e.g. /trending 10";
+const NO_PREVIEW_QUERY: &str = "/preview needs a query, e.g. /preview diffusion models";
+const NO_PAPER: &str = "/why needs an arXiv id or link, e.g. /why 2403.01234";
+
+/// The /why refusal for `given` as echoed.
+fn bad_paper(given: &str) -> String {
+    format!(
+        "\"{given}\" is not an arXiv id or link; send e.g. /why 2403.01234 or /why https://arxiv.org/abs/2403.01234"
+    )
+}
 
 #[test]
 fn parse_table() {
@@ -147,9 +169,14 @@ fn parse_table() {
     check("/follow  diffusion\n\tmodels  ", follow("diffusion models"));
     check("/follow Diffusion-Models!", follow("Diffusion-Models!"));
     check("/follow نماذج الانتشار", follow("نماذج الانتشار"));
+    // Query errors are the follow language's own messages.
     check(
         "/follow ???",
-        Err("\"???\" has no words to follow; try e.g. /follow diffusion models"),
+        Err("'???' has no words to look for; try e.g. diffusion models"),
+    );
+    check(
+        "/follow (diffusion",
+        Err("the ( before 'diffusion' is never closed; add a ) where the group ends"),
     );
     check(
         &format!("/follow {}", "a".repeat(201)),
@@ -180,10 +207,97 @@ fn parse_table() {
         unfollow_query("Diffusion Models"),
     );
     check("/unfollow 1 2", unfollow_query("1 2"));
-    check("/unfollow -1x", unfollow_query("-1x"));
+    // Not a number: a query, and `-` excludes in the follow language.
+    check(
+        "/unfollow -1x",
+        Err("a follow needs at least one word to look for; -1x only excludes"),
+    );
+    check("/unfollow 1x", unfollow_query("1x"));
     check(
         "/unfollow !!",
-        Err("\"!!\" has no words to unfollow; try e.g. /unfollow diffusion models"),
+        Err("'!!' has no words to look for; try e.g. diffusion models"),
+    );
+
+    // /preview: the query is checked exactly like /follow's, and kept as typed.
+    check("/preview", Err(NO_PREVIEW_QUERY));
+    check("/preview \n\t ", Err(NO_PREVIEW_QUERY));
+    check("/PREVIEW  Diffusion\nModels ", preview("Diffusion Models"));
+    check(
+        "/preview \"diffusion model\" -survey",
+        preview("\"diffusion model\" -survey"),
+    );
+    check(
+        "/preview ???",
+        Err("'???' has no words to look for; try e.g. diffusion models"),
+    );
+    check(
+        "/preview -survey",
+        Err("a follow needs at least one word to look for; -survey only excludes"),
+    );
+    check(
+        "/preview diffusion OR",
+        Err(
+            "OR at the end has nothing after it; OR goes between two alternatives, e.g. diffusion OR flow",
+        ),
+    );
+    check(
+        &format!("/preview {}", "a".repeat(201)),
+        Err("the query is 201 characters long; the limit is 200"),
+    );
+
+    // /why: an arXiv id in any form it is written in, or a link to it; the version is dropped.
+    check("/why", Err(NO_PAPER));
+    check("/why  \n ", Err(NO_PAPER));
+    check("/why 2403.01234", why("2403.01234"));
+    check("/WHY@paperboy_bot 2403.01234v2", why("2403.01234"));
+    check("/why arXiv:2403.01234", why("2403.01234"));
+    check("/why arXiv: 2403.01234", why("2403.01234"));
+    check("/why oai:arXiv.org:2403.01234", why("2403.01234"));
+    check("/why https://arxiv.org/abs/2403.01234v3", why("2403.01234"));
+    check(
+        "/why https://arxiv.org/pdf/2403.01234v1.pdf",
+        why("2403.01234"),
+    );
+    check(
+        "/why http://www.arxiv.org/pdf/2403.01234",
+        why("2403.01234"),
+    );
+    check(
+        "/why https://arxiv.org/abs/2403.01234?context=cs",
+        why("2403.01234"),
+    );
+    check("/why arxiv.org/abs/2403.01234", why("2403.01234"));
+    check("/why <https://arxiv.org/abs/2403.01234>", why("2403.01234"));
+    check("/why hep-th/9901001", why("hep-th/9901001"));
+    check("/why math.GT/0309136v2", why("math/0309136"));
+    check("/why 2413.01234", Err(&bad_paper("2413.01234")));
+    check("/why 2403.01234v0", Err(&bad_paper("2403.01234v0")));
+    check("/why diffusion", Err(&bad_paper("diffusion")));
+    check(
+        "/why 2403.01234 2403.05678",
+        Err(&bad_paper("2403.01234 2403.05678")),
+    );
+    check(
+        "/why https://example.com/abs/2403.01234",
+        Err(&bad_paper("https://example.com/abs/2403.01234")),
+    );
+    check(
+        "/why https://arxiv.org/abs/",
+        Err(&bad_paper("https://arxiv.org/abs/")),
+    );
+    check(
+        "/why https://arxiv.org/list/cs.CV/recent?skip=0&show=2000",
+        Err(&bad_paper("https://arxiv.org/list/cs.CV/recent?skip…")),
+    );
+    check("/why <>", Err(&bad_paper("<>")));
+    check("/why \u{0}", Err(&bad_paper("\u{FFFD}")));
+    check(
+        "/wy 2403.01234",
+        Err("unknown command /wy — did you mean /why? Send /help for the list"),
+    );
+    check(
+        "/previe diffusion",
+        Err("unknown command /previe — did you mean /preview? Send /help for the list"),
     );
 
     // /trending
@@ -312,6 +426,12 @@ fn parse_uses_the_configured_limits() {
         "/follow diffusion models",
         Err("the query is 16 characters long; the limit is 10"),
     );
+    check_with(&limits, "/preview diffusions", preview("diffusions"));
+    check_with(
+        &limits,
+        "/preview diffusion models",
+        Err("the query is 16 characters long; the limit is 10"),
+    );
 }
 
 #[test]
@@ -325,6 +445,12 @@ fn errors_become_sentence_replies() {
     assert_eq!(
         error.to_reply().to_plain_text(),
         "Commands start with /, e.g. /follow diffusion models; send /help for the list\n"
+    );
+    // What the person typed is quoted, so the capital letter never changes it.
+    let error = parse("/why hello", &CommandLimits::default()).unwrap_err();
+    assert_eq!(
+        error.to_reply().to_plain_text(),
+        "\"hello\" is not an arXiv id or link; send e.g. /why 2403.01234 or /why https://arxiv.org/abs/2403.01234\n"
     );
 }
 
@@ -371,8 +497,8 @@ fn command_table_fits_telegram_and_discord() {
     assert_eq!(
         sorted,
         [
-            "digest", "follow", "follows", "help", "mode", "pause", "resume", "schedule",
-            "settings", "start", "timezone", "trending", "unfollow"
+            "digest", "follow", "follows", "help", "mode", "pause", "preview", "resume",
+            "schedule", "settings", "start", "timezone", "trending", "unfollow", "why"
         ]
     );
 }
@@ -408,12 +534,9 @@ fn follows(queries: &[&str]) -> Vec<Follow> {
         .collect()
 }
 
+/// Stored follows are in the follow language's normal form (plurals folded).
 fn three_follows() -> Vec<Follow> {
-    follows(&[
-        "diffusion models",
-        "protein folding",
-        "graph neural networks",
-    ])
+    follows(&["diffusion model", "protein folding", "graph neural network"])
 }
 
 fn ctx() -> HandlerContext {
@@ -467,7 +590,7 @@ fn start_greets_with_the_schedule() {
         run(Command::Start, &subscriber(), &[]),
         "Hi, I'm paperboy. I watch new arXiv and Hugging Face papers and send you a digest of the ones matching the queries you follow.
 
-Follow a topic with /follow, e.g. /follow diffusion models. Every word must appear in a paper's title or abstract.
+Follow a topic with /follow, e.g. /follow diffusion models. Every word must appear in a paper's title or abstract; /help follow shows phrases, OR, exclusions and fields.
 
 Digests: every day at 08:00 (Europe/Berlin). Change them with /schedule and /timezone.
 
@@ -495,9 +618,11 @@ fn help_lists_every_command() {
         "Commands
 
 - /follow QUERY — Follow papers matching a query
+- /preview QUERY — See what a query would match, without following
 - /follows — List your follows, numbered
 - /unfollow NUMBER | QUERY — Stop following a query
 - /digest — Send your digest now
+- /why ARXIV_ID | URL — Why a paper did or didn't match your follows
 - /trending [N] — Most upvoted papers on Hugging Face today
 - /schedule [SPEC] — Show or set when digests arrive
 - /timezone [ZONE] — Show or set your time zone
@@ -525,7 +650,36 @@ fn help_explains_one_command() {
 
 Follow papers matching a query.
 
-A paper matches when every word of the query appears in its title or abstract, in any order, ignoring case and punctuation. Examples: /follow diffusion models, /follow protein language model, /follow RLHF.
+Every word must appear in the title or abstract; \"quoted words\" must be adjacent; OR, -word, ti: abs: au: cat: refine it. Examples: /follow \"diffusion model\" -survey, /follow au:karpathy, /follow cat:cs.CV segmentation.
+
+- diffusion model — every word must appear, in title or abstract, in any order
+- \"diffusion model\" — the words next to each other
+- diffusion OR flow — either one; parentheses group: (diffusion OR flow) video
+- -survey or NOT survey — leave out papers with that word
+- ti:word, abs:word — only in the title, only in the abstract
+- au:karpathy, au:\"yann lecun\" — an author
+- cat:cs.CV, cat:cs — an arXiv category or a whole archive
+- Case, accents, plurals and LaTeX are ignored; time-step = timestep = time steps. No stemming: diffusion does not match diffuse.
+",
+        None,
+    );
+    check_reply(
+        run(topic("preview"), &subscriber(), &[]),
+        "/preview QUERY
+
+See what a query would match, without following.
+
+Counts the papers the query would have matched in the last 7 and 30 days and shows the top 5. Same language as /follow; nothing is saved. Examples: /preview \"diffusion model\" -survey, /preview au:karpathy.
+",
+        None,
+    );
+    check_reply(
+        run(topic("why"), &subscriber(), &[]),
+        "/why ARXIV_ID | URL
+
+Why a paper did or didn't match your follows.
+
+Shows which of your follows match the paper, on which words, in its title or abstract; or why none does. Examples: /why 2403.01234, /why https://arxiv.org/abs/2403.01234v2.
 ",
         None,
     );
@@ -546,23 +700,42 @@ Stops scheduled digests until /resume. Your follows and settings stay as they ar
 
 #[test]
 fn follow_adds_the_normalized_query() {
-    check_reply(
-        run(
-            Command::Follow {
-                query: "Diffusion-Models!".to_owned(),
-            },
-            &subscriber(),
-            &[],
+    // As typed, then the follow language's normal form: what is said back and stored.
+    for (typed, normal) in [
+        ("Diffusion Models", "diffusion model"),
+        ("  RLHF ", "rlhf"),
+        // A hyphenated compound is one joined term, which also matches "diffusion model".
+        ("Diffusion-Models!", "diffusionmodel"),
+        (
+            "\"Diffusion Models\" TI:Video -Surveys",
+            "\"diffusion model\" ti:video -survey",
         ),
-        "Following \"diffusion models\": papers with all of these words in the title or abstract.
+        (
+            "cat:CS.CV (Segmentation OR Detection)",
+            "cat:cs.cv (segmentation OR detection)",
+        ),
+        ("au:\"Yann LeCun\"", "au:\"yann lecun\""),
+    ] {
+        check_reply(
+            run(
+                Command::Follow {
+                    query: typed.to_owned(),
+                },
+                &subscriber(),
+                &[],
+            ),
+            &format!(
+                "Following {normal}.
 
 Next digest: Thu 26 Nov 08:00 (Europe/Berlin).
-",
-        Some(Change::AddFollow(Follow {
-            query: "diffusion models".to_owned(),
-            created_at: now(),
-        })),
-    );
+"
+            ),
+            Some(Change::AddFollow(Follow {
+                query: normal.to_owned(),
+                created_at: now(),
+            })),
+        );
+    }
 }
 
 #[test]
@@ -576,7 +749,7 @@ fn follow_says_when_no_digest_will_come() {
     }));
     check_reply(
         run(follow_rlhf(), &paused(), &[]),
-        "Following \"rlhf\": papers with all of these words in the title or abstract.
+        "Following rlhf.
 
 Digests are paused; /resume restarts them.
 ",
@@ -588,7 +761,7 @@ Digests are paused; /resume restarts them.
     };
     check_reply(
         run(follow_rlhf(), &trending_only, &[]),
-        "Following \"rlhf\": papers with all of these words in the title or abstract.
+        "Following rlhf.
 
 Your digests show trending papers only; /mode both adds your follows.
 
@@ -602,7 +775,7 @@ Next digest: Thu 26 Nov 08:00 (Europe/Berlin).
     };
     check_reply(
         run(follow_rlhf(), &off, &[]),
-        "Following \"rlhf\": papers with all of these words in the title or abstract.
+        "Following rlhf.
 
 No digests will come until you set a schedule, e.g. /schedule daily 08:00.
 ",
@@ -680,7 +853,7 @@ fn follow_refuses_duplicates_limits_and_empty_queries() {
             &subscriber(),
             &[],
         ),
-        "\"--\" has no words to follow; try e.g. /follow diffusion models\n",
+        "The - at the end excludes nothing; write it right against the word, e.g. -survey\n",
         None,
     );
     check_reply(
@@ -708,7 +881,7 @@ fn unfollow_by_number() {
     );
     check_reply(
         run(unfollow(3), &subscriber(), &three_follows()),
-        "Unfollowed \"graph neural networks\". You follow 2 queries now.\n",
+        "Unfollowed \"graph neural network\". You follow 2 queries now.\n",
         Some(Change::RemoveFollow { index: 2 }),
     );
     check_reply(
@@ -746,23 +919,48 @@ fn unfollow_by_query() {
     let unfollow = |query: &str| Command::Unfollow {
         target: UnfollowTarget::Query(query.to_owned()),
     };
+    // Normalized like /follow: case, spacing and plurals don't matter.
     check_reply(
-        run(unfollow("Protein-Folding"), &subscriber(), &three_follows()),
+        run(
+            unfollow("Protein  FOLDING"),
+            &subscriber(),
+            &three_follows(),
+        ),
         "Unfollowed \"protein folding\". You follow 2 queries now.\n",
         Some(Change::RemoveFollow { index: 1 }),
     );
     check_reply(
+        run(
+            unfollow("Diffusion Models"),
+            &subscriber(),
+            &three_follows(),
+        ),
+        "Unfollowed \"diffusion model\". You follow 2 queries now.\n",
+        Some(Change::RemoveFollow { index: 0 }),
+    );
+    check_reply(
         run(unfollow("transformers"), &subscriber(), &three_follows()),
-        "You don't follow \"transformers\". You follow:
+        "You don't follow \"transformer\". You follow:
 
-- 1. diffusion models
+- 1. diffusion model
 - 2. protein folding
-- 3. graph neural networks
+- 3. graph neural network
 
 Unfollow by number, e.g. /unfollow 1.
 ",
         None,
     );
+    // A hyphenated compound is another query (the words adjacent), so it is not found.
+    let (text, change) = done(run(
+        unfollow("Protein-Folding"),
+        &subscriber(),
+        &three_follows(),
+    ));
+    assert!(
+        text.starts_with("You don't follow \"proteinfolding\". You follow:\n"),
+        "{text}"
+    );
+    assert_eq!(change, None);
     // Word order is part of the query as stored.
     let (_, change) = done(run(
         unfollow("models diffusion"),
@@ -772,7 +970,7 @@ Unfollow by number, e.g. /unfollow 1.
     assert_eq!(change, None);
     check_reply(
         run(unfollow("..."), &subscriber(), &three_follows()),
-        "\"...\" has no words to unfollow; try e.g. /unfollow diffusion models\n",
+        "'...' has no words to look for; try e.g. diffusion models\n",
         None,
     );
 }
@@ -783,9 +981,9 @@ fn follows_are_listed_with_numbers() {
         run(Command::Follows, &subscriber(), &three_follows()),
         "Your follows (3)
 
-- 1. diffusion models
+- 1. diffusion model
 - 2. protein folding
-- 3. graph neural networks
+- 3. graph neural network
 
 Remove one with /unfollow NUMBER, e.g. /unfollow 1.
 ",
@@ -1122,6 +1320,76 @@ fn digest_and_trending_go_to_the_shell() {
 }
 
 #[test]
+fn preview_goes_to_the_shell_with_the_normal_form() {
+    let preview = |query: &str| Command::Preview {
+        query: query.to_owned(),
+    };
+    for (typed, normal) in [
+        ("Diffusion Models", "diffusion model"),
+        (
+            "\"Diffusion Models\" TI:Video -Surveys",
+            "\"diffusion model\" ti:video -survey",
+        ),
+    ] {
+        // The subscriber's follows, limits and pause don't matter: nothing is stored.
+        assert_eq!(
+            run(preview(typed), &paused(), &three_follows()),
+            Handled::Preview {
+                query: normal.to_owned()
+            }
+        );
+    }
+    let fifty: Vec<String> = (0..50).map(|i| format!("topic {i}")).collect();
+    let fifty: Vec<&str> = fifty.iter().map(String::as_str).collect();
+    assert_eq!(
+        run(preview("topic 3"), &subscriber(), &follows(&fifty)),
+        Handled::Preview {
+            query: "topic 3".to_owned()
+        }
+    );
+    // Built by hand, past the parser: refused like /follow, with the language's message.
+    check_reply(
+        run(preview("(diffusion"), &subscriber(), &[]),
+        "The ( before 'diffusion' is never closed; add a ) where the group ends\n",
+        None,
+    );
+    check_reply(
+        run(preview(&"a".repeat(300)), &subscriber(), &[]),
+        "The query is 300 characters long; the limit is 200\n",
+        None,
+    );
+}
+
+#[test]
+fn why_goes_to_the_shell_with_the_paper() {
+    let why = |id: &str| Command::Why {
+        paper: PaperId::parse(id).unwrap(),
+    };
+    for id in ["2403.01234", "hep-th/9901001"] {
+        for follows in [&three_follows()[..], &[][..]] {
+            assert_eq!(
+                run(why(id), &subscriber(), follows),
+                Handled::Why {
+                    paper: PaperId::parse(id).unwrap()
+                }
+            );
+        }
+    }
+    // The whole way from chat text: any form of the id names the same paper.
+    let parsed = parse(
+        "/why https://arxiv.org/pdf/2403.01234v2",
+        &CommandLimits::default(),
+    )
+    .unwrap();
+    assert_eq!(
+        run(parsed, &paused(), &[]),
+        Handled::Why {
+            paper: PaperId::parse("2403.01234").unwrap()
+        }
+    );
+}
+
+#[test]
 fn garbage_through_parse_and_handle_never_panics_or_changes_state() {
     let inputs = [
         "",
@@ -1145,6 +1413,18 @@ fn garbage_through_parse_and_handle_never_panics_or_changes_state() {
         "/unfollow -",
         "/follow \u{301}\u{301}\u{301}",
         "/follow 𝔡𝔦𝔣𝔣𝔲𝔰𝔦𝔬𝔫",
+        "/preview ((((((x))))))",
+        "/preview \u{202E}\"",
+        "/preview -",
+        "/why",
+        "/why \u{0}",
+        "/why <",
+        "/why v2",
+        "/why 2403.01234vv2",
+        "/why arxiv:",
+        "/why https://",
+        "/why https://arxiv.org/abs/\u{202E}2403.01234",
+        "/why ../../etc/passwd",
     ];
     let many = three_follows();
     for input in inputs {

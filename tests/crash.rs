@@ -500,7 +500,7 @@ fn sigkill_while_delivering_loses_no_follow_or_digest_and_duplicates_nothing() {
                 commands_killed += 1;
             } else {
                 assert!(
-                    ended.stdout.contains(&format!("Following \"{word}\""))
+                    ended.stdout.contains(&format!("Following {word}."))
                         || ended
                             .stdout
                             .contains(&format!("You already follow \"{word}\"")),

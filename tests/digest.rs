@@ -11,6 +11,7 @@ use paperboy::digest::{
     short_authors,
 };
 use paperboy::paper::{Discovery, HfSignals, Paper, PaperId, SourceKind};
+use paperboy::query::eval::{Doc, UniformWeights};
 use paperboy::subscriber::{Address, DigestMode, Follow, Subscriber, SubscriberId};
 
 // ---------------------------------------------------------------------------------------
@@ -113,10 +114,12 @@ fn build(
     let subscriber = subscriber(mode);
     let follows = follows(follow_queries);
     let already_sent: HashSet<PaperId> = sent.iter().map(|s| id(s)).collect();
+    let docs: Vec<Doc> = candidates.iter().map(Doc::from_paper).collect();
+    let pairs: Vec<(&Paper, &Doc)> = candidates.iter().zip(&docs).collect();
+    let matches = digest::match_follows(&follows, &pairs, &UniformWeights, limits.max_query_chars);
     digest::build_digest(&DigestInput {
         subscriber: &subscriber,
-        follows: &follows,
-        candidates,
+        matches: &matches,
         already_sent: &already_sent,
         trending,
         period_from: t(PERIOD_FROM),
@@ -291,7 +294,8 @@ fn selection() {
     // abstract; 00004 outranks 00005 (same strength) on upvotes. No trending in follows mode.
     check(Follows, &["diffusion", "protein"], &[], ALL, "00001 diffusion,protein 4 | 00004 diffusion 2 | 00005 protein 2 | 00002 diffusion 1");
     check(Follows, &["graph"], &[], ALL, "00002 graph 2");
-    check(Follows, &["graph networks"], &[], ALL, "00002 graph networks 4");
+    // Follows are shown in normal form: plurals fold.
+    check(Follows, &["graph networks"], &[], ALL, "00002 graph network 4");
     check(Follows, &["graph protein"], &[], ALL, "(empty)");
     check(Follows, &["quantum"], &[], ALL, "(empty)");
     check(Follows, &[], &[], ALL, "(empty)");

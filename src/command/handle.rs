@@ -2,6 +2,7 @@
 
 use super::parse::{check_query, echo};
 use super::*;
+use crate::paper::PaperId;
 use crate::reply::{Block, Reply};
 use crate::schedule::{self, Schedule};
 use crate::subscriber::{DigestMode, Follow, Subscriber};
@@ -34,6 +35,12 @@ pub enum Handled {
     SendDigestNow,
     /// The shell shows the top-`count` trending papers.
     ShowTrending { count: u32 },
+    /// The shell shows what `query` (a valid follow, in normal form) would have matched:
+    /// how many papers in the last 7 and 30 days, and the top 5.
+    Preview { query: String },
+    /// The shell says which of the subscriber's follows match `paper`, on which words and
+    /// in which field, or why none does.
+    Why { paper: PaperId },
 }
 
 /// One change to a subscriber's state, for the shell to store.
@@ -61,6 +68,10 @@ pub fn handle(command: &Command, state: &SubscriberState<'_>, ctx: &HandlerConte
         Command::Follow { query } => follow(query, state, ctx),
         Command::Unfollow { target } => unfollow(target, state, ctx),
         Command::Follows => done(list_follows(state.follows)),
+        Command::Preview { query } => preview(query, ctx),
+        Command::Why { paper } => Handled::Why {
+            paper: paper.clone(),
+        },
         Command::Schedule { spec: None } => done(show_schedule(state.subscriber, ctx.now)),
         Command::Schedule { spec: Some(spec) } => set_schedule(spec, state.subscriber, ctx.now),
         Command::Timezone { zone: None } => done(show_time_zone(state.subscriber, ctx.now)),
@@ -110,7 +121,7 @@ fn start(state: &SubscriberState<'_>, ctx: &HandlerContext) -> Reply {
         ))
         .with(Block::Text(
             "Follow a topic with /follow, e.g. /follow diffusion models. Every word must appear \
-             in a paper's title or abstract."
+             in a paper's title or abstract; /help follow shows phrases, OR, exclusions and fields."
                 .to_owned(),
         ))
         .with(Block::Text(when))
@@ -130,10 +141,19 @@ fn follow_count_hint(count: usize, ctx: &HandlerContext) -> String {
 
 fn help(topic: Option<&str>) -> Reply {
     if let Some(info) = topic.and_then(command_info) {
-        return Reply::new()
+        let mut reply = Reply::new()
             .with(Block::Heading(synopsis(info)))
             .with(Block::Text(format!("{}.", info.summary)))
             .with(Block::Text(info.details.to_owned()));
+        if info.name == "follow" {
+            reply.push(Block::List(
+                FOLLOW_LANGUAGE
+                    .iter()
+                    .map(|line| (*line).to_owned())
+                    .collect(),
+            ));
+        }
+        return reply;
     }
     let lines = COMMANDS
         .iter()
@@ -147,6 +167,18 @@ fn help(topic: Option<&str>) -> Reply {
         ))
 }
 
+/// The follow language in a few lines, for `/help follow`.
+const FOLLOW_LANGUAGE: &[&str] = &[
+    "diffusion model — every word must appear, in title or abstract, in any order",
+    "\"diffusion model\" — the words next to each other",
+    "diffusion OR flow — either one; parentheses group: (diffusion OR flow) video",
+    "-survey or NOT survey — leave out papers with that word",
+    "ti:word, abs:word — only in the title, only in the abstract",
+    "au:karpathy, au:\"yann lecun\" — an author",
+    "cat:cs.CV, cat:cs — an arXiv category or a whole archive",
+    "Case, accents, plurals and LaTeX are ignored; time-step = timestep = time steps. No stemming: diffusion does not match diffuse.",
+];
+
 fn synopsis(info: &CommandInfo) -> String {
     if info.args.is_empty() {
         format!("/{}", info.name)
@@ -156,7 +188,7 @@ fn synopsis(info: &CommandInfo) -> String {
 }
 
 fn follow(query: &str, state: &SubscriberState<'_>, ctx: &HandlerContext) -> Handled {
-    let parsed = match check_query("follow", query, ctx.limits.max_query_chars) {
+    let parsed = match check_query(query, ctx.limits.max_query_chars) {
         Ok(parsed) => parsed,
         Err(error) => return done(error.to_reply()),
     };
@@ -184,9 +216,7 @@ fn follow(query: &str, state: &SubscriberState<'_>, ctx: &HandlerContext) -> Han
         return done(Reply::text(text));
     }
     let subscriber = state.subscriber;
-    let mut reply = Reply::new().with(Block::Text(format!(
-        "Following \"{normalized}\": papers with all of these words in the title or abstract."
-    )));
+    let mut reply = Reply::new().with(Block::Text(format!("Following {normalized}.")));
     if subscriber.mode == DigestMode::Trending {
         reply.push(Block::Hint(
             "Your digests show trending papers only; /mode both adds your follows.".to_owned(),
@@ -200,6 +230,16 @@ fn follow(query: &str, state: &SubscriberState<'_>, ctx: &HandlerContext) -> Han
             created_at: ctx.now,
         }),
     )
+}
+
+/// A query built past the parser is checked again, like `/follow` does.
+fn preview(query: &str, ctx: &HandlerContext) -> Handled {
+    match check_query(query, ctx.limits.max_query_chars) {
+        Ok(parsed) => Handled::Preview {
+            query: parsed.normalized(),
+        },
+        Err(error) => done(error.to_reply()),
+    }
 }
 
 fn unfollow(target: &UnfollowTarget, state: &SubscriberState<'_>, ctx: &HandlerContext) -> Handled {
@@ -226,7 +266,7 @@ fn unfollow(target: &UnfollowTarget, state: &SubscriberState<'_>, ctx: &HandlerC
             }
         }
         UnfollowTarget::Query(query) => {
-            let normalized = match check_query("unfollow", query, ctx.limits.max_query_chars) {
+            let normalized = match check_query(query, ctx.limits.max_query_chars) {
                 Ok(parsed) => parsed.normalized(),
                 Err(error) => return done(error.to_reply()),
             };

@@ -19,9 +19,17 @@ pub const COMMANDS: &[CommandInfo] = &[
         name: "follow",
         args: "QUERY",
         summary: "Follow papers matching a query",
-        details: "A paper matches when every word of the query appears in its title or \
-                  abstract, in any order, ignoring case and punctuation. Examples: \
-                  /follow diffusion models, /follow protein language model, /follow RLHF.",
+        details: "Every word must appear in the title or abstract; \"quoted words\" must be \
+                  adjacent; OR, -word, ti: abs: au: cat: refine it. Examples: /follow \
+                  \"diffusion model\" -survey, /follow au:karpathy, /follow cat:cs.CV segmentation.",
+    },
+    CommandInfo {
+        name: "preview",
+        args: "QUERY",
+        summary: "See what a query would match, without following",
+        details: "Counts the papers the query would have matched in the last 7 and 30 days \
+                  and shows the top 5. Same language as /follow; nothing is saved. Examples: \
+                  /preview \"diffusion model\" -survey, /preview au:karpathy.",
     },
     CommandInfo {
         name: "follows",
@@ -41,6 +49,14 @@ pub const COMMANDS: &[CommandInfo] = &[
         args: "",
         summary: "Send your digest now",
         details: "Sends your digest now instead of waiting for the schedule.",
+    },
+    CommandInfo {
+        name: "why",
+        args: "ARXIV_ID | URL",
+        summary: "Why a paper did or didn't match your follows",
+        details: "Shows which of your follows match the paper, on which words, in its title \
+                  or abstract; or why none does. Examples: /why 2403.01234, \
+                  /why https://arxiv.org/abs/2403.01234v2.",
     },
     CommandInfo {
         name: "trending",

@@ -5,8 +5,9 @@
 //! markup. Both steps are pure: no store, no clock (`now` comes in through
 //! [`HandlerContext`]), no I/O, and no panics on any input. A bad input always yields a
 //! specific usage message and never a [`Change`]. This module may depend on `subscriber`,
-//! `reply`, `matching`, `schedule` and `text`, and on nothing that does I/O.
+//! `reply`, `matching`, `paper`, `schedule` and `text`, and on nothing that does I/O.
 
+use crate::paper::PaperId;
 use crate::reply::Reply;
 use crate::subscriber::DigestMode;
 
@@ -33,6 +34,14 @@ pub enum Command {
         target: UnfollowTarget,
     },
     Follows,
+    /// `query` is as typed (whitespace collapsed) and parses like a `/follow` query.
+    Preview {
+        query: String,
+    },
+    /// The version, if one was given, is dropped: follows match a paper, not a version.
+    Why {
+        paper: PaperId,
+    },
     /// `None` shows the current schedule.
     Schedule {
         spec: Option<String>,
@@ -107,13 +116,19 @@ pub enum CommandError {
     UnexpectedArguments { command: &'static str },
     #[error("/follow needs a query, e.g. /follow diffusion models")]
     MissingQuery,
-    #[error("{input} has no words to {command}; try e.g. /{command} diffusion models")]
-    QueryHasNoWords {
-        command: &'static str,
-        input: String,
-    },
-    #[error("the query is {chars} characters long; the limit is {limit}")]
-    QueryTooLong { chars: usize, limit: usize },
+    #[error("/preview needs a query, e.g. /preview diffusion models")]
+    MissingPreviewQuery,
+    #[error("/why needs an arXiv id or link, e.g. /why 2403.01234")]
+    MissingPaper,
+    /// `given` is as typed, made safe to echo; quoted, so the reply's capital letter
+    /// never changes it.
+    #[error(
+        "\"{given}\" is not an arXiv id or link; send e.g. /why 2403.01234 or /why https://arxiv.org/abs/2403.01234"
+    )]
+    BadPaper { given: String },
+    /// The follow language's own message: what is wrong and where.
+    #[error("{error}")]
+    InvalidQuery { error: crate::matching::QueryError },
     #[error(
         "/unfollow needs a number or a query, e.g. /unfollow 2 or /unfollow diffusion models; /follows shows the numbers"
     )]

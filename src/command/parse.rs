@@ -1,7 +1,8 @@
 //! Chat text in, [`Command`] out: names, aliases, argument shapes, friendly errors.
 
 use super::*;
-use crate::matching::{FollowQuery, QueryError};
+use crate::matching::FollowQuery;
+use crate::paper::parse_versioned;
 use crate::subscriber::DigestMode;
 use crate::text::{normalize_whitespace, truncate_chars};
 
@@ -55,6 +56,8 @@ pub fn parse(text: &str, limits: &CommandLimits) -> Result<Command, CommandError
         "follow" => parse_follow(&args, limits),
         "unfollow" => parse_unfollow(&args, limits),
         "follows" => no_args(Command::Follows, "follows"),
+        "preview" => parse_preview(&args, limits),
+        "why" => parse_why(&args),
         "schedule" => Ok(Command::Schedule {
             spec: non_empty(args),
         }),
@@ -102,10 +105,47 @@ fn parse_follow(args: &str, limits: &CommandLimits) -> Result<Command, CommandEr
     if args.is_empty() {
         return Err(CommandError::MissingQuery);
     }
-    check_query("follow", args, limits.max_query_chars)?;
+    check_query(args, limits.max_query_chars)?;
     Ok(Command::Follow {
         query: args.to_owned(),
     })
+}
+
+fn parse_preview(args: &str, limits: &CommandLimits) -> Result<Command, CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::MissingPreviewQuery);
+    }
+    check_query(args, limits.max_query_chars)?;
+    Ok(Command::Preview {
+        query: args.to_owned(),
+    })
+}
+
+fn parse_why(args: &str) -> Result<Command, CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::MissingPaper);
+    }
+    // Discord users wrap links in <> to suppress the preview card, and links copied from an
+    // address bar often lack the scheme; both still name the paper.
+    let link = args
+        .strip_prefix('<')
+        .and_then(|inner| inner.strip_suffix('>'))
+        .unwrap_or(args);
+    let has_bare_host = ["arxiv.org/", "www.arxiv.org/", "export.arxiv.org/"]
+        .iter()
+        .any(|host| {
+            link.get(..host.len())
+                .is_some_and(|head| head.eq_ignore_ascii_case(host))
+        });
+    let parsed = if has_bare_host {
+        parse_versioned(&format!("https://{link}"))
+    } else {
+        parse_versioned(link)
+    };
+    match parsed {
+        Ok((paper, _version)) => Ok(Command::Why { paper }),
+        Err(_) => Err(CommandError::BadPaper { given: echo(args) }),
+    }
 }
 
 fn parse_unfollow(args: &str, limits: &CommandLimits) -> Result<Command, CommandError> {
@@ -130,7 +170,7 @@ fn parse_unfollow(args: &str, limits: &CommandLimits) -> Result<Command, Command
     {
         return Err(CommandError::FollowNumberBelowOne);
     }
-    check_query("unfollow", args, limits.max_query_chars)?;
+    check_query(args, limits.max_query_chars)?;
     Ok(Command::Unfollow {
         target: UnfollowTarget::Query(args.to_owned()),
     })
@@ -161,19 +201,9 @@ fn parse_mode(args: &str) -> Result<Command, CommandError> {
     Ok(Command::Mode { mode })
 }
 
-/// Parses a follow query the way `/follow` stores it, with messages for `command`.
-pub(super) fn check_query(
-    command: &'static str,
-    query: &str,
-    max_chars: usize,
-) -> Result<FollowQuery, CommandError> {
-    FollowQuery::parse(query, max_chars).map_err(|error| match error {
-        QueryError::Empty => CommandError::QueryHasNoWords {
-            command,
-            input: format!("\"{}\"", echo(query)),
-        },
-        QueryError::TooLong { chars, limit } => CommandError::QueryTooLong { chars, limit },
-    })
+/// Parses a follow query the way `/follow` stores it.
+pub(super) fn check_query(query: &str, max_chars: usize) -> Result<FollowQuery, CommandError> {
+    FollowQuery::parse(query, max_chars).map_err(|error| CommandError::InvalidQuery { error })
 }
 
 fn non_empty(args: String) -> Option<String> {
