@@ -793,7 +793,7 @@ fn follow_refuses_duplicates_limits_and_empty_queries() {
             &subscriber(),
             &three_follows(),
         ),
-        "You already follow \"protein folding\" (number 2 in /follows).\n",
+        "You already follow protein folding (number 2 in /follows).\n",
         None,
     );
 
@@ -818,10 +818,7 @@ fn follow_refuses_duplicates_limits_and_empty_queries() {
         &subscriber(),
         &follows(&fifty),
     ));
-    assert_eq!(
-        text,
-        "You already follow \"topic 3\" (number 4 in /follows).\n"
-    );
+    assert_eq!(text, "You already follow topic 3 (number 4 in /follows).\n");
     assert_eq!(change, None);
 
     let lowered = HandlerContext {
@@ -876,17 +873,17 @@ fn unfollow_by_number() {
     };
     check_reply(
         run(unfollow(2), &subscriber(), &three_follows()),
-        "Unfollowed \"protein folding\". You follow 2 queries now.\n",
+        "Unfollowed protein folding. You follow 2 queries now.\n",
         Some(Change::RemoveFollow { index: 1 }),
     );
     check_reply(
         run(unfollow(3), &subscriber(), &three_follows()),
-        "Unfollowed \"graph neural network\". You follow 2 queries now.\n",
+        "Unfollowed graph neural network. You follow 2 queries now.\n",
         Some(Change::RemoveFollow { index: 2 }),
     );
     check_reply(
         run(unfollow(1), &subscriber(), &follows(&["rlhf"])),
-        "Unfollowed \"rlhf\". You follow nothing now.\n",
+        "Unfollowed rlhf. You follow nothing now.\n",
         Some(Change::RemoveFollow { index: 0 }),
     );
     check_reply(
@@ -926,7 +923,7 @@ fn unfollow_by_query() {
             &subscriber(),
             &three_follows(),
         ),
-        "Unfollowed \"protein folding\". You follow 2 queries now.\n",
+        "Unfollowed protein folding. You follow 2 queries now.\n",
         Some(Change::RemoveFollow { index: 1 }),
     );
     check_reply(
@@ -935,12 +932,12 @@ fn unfollow_by_query() {
             &subscriber(),
             &three_follows(),
         ),
-        "Unfollowed \"diffusion model\". You follow 2 queries now.\n",
+        "Unfollowed diffusion model. You follow 2 queries now.\n",
         Some(Change::RemoveFollow { index: 0 }),
     );
     check_reply(
         run(unfollow("transformers"), &subscriber(), &three_follows()),
-        "You don't follow \"transformer\". You follow:
+        "You don't follow transformer. You follow:
 
 - 1. diffusion model
 - 2. protein folding
@@ -957,7 +954,7 @@ Unfollow by number, e.g. /unfollow 1.
         &three_follows(),
     ));
     assert!(
-        text.starts_with("You don't follow \"proteinfolding\". You follow:\n"),
+        text.starts_with("You don't follow proteinfolding. You follow:\n"),
         "{text}"
     );
     assert_eq!(change, None);
@@ -1451,4 +1448,30 @@ fn garbage_through_parse_and_handle_never_panics_or_changes_state() {
             }
         }
     }
+}
+
+#[test]
+fn follows_stored_before_normalization_still_count_as_the_same() {
+    // A follow saved verbatim by an older release, not in today's normal form.
+    let old = follows(&["Diffusion Models"]);
+    let (text, change) = done(run(
+        Command::Follow {
+            query: "diffusion model".into(),
+        },
+        &subscriber(),
+        &old,
+    ));
+    assert_eq!(
+        text,
+        "You already follow diffusion model (number 1 in /follows).\n"
+    );
+    assert_eq!(change, None);
+    let (_, change) = done(run(
+        Command::Unfollow {
+            target: UnfollowTarget::Query("diffusion models".into()),
+        },
+        &subscriber(),
+        &old,
+    ));
+    assert_eq!(change, Some(Change::RemoveFollow { index: 0 }));
 }

@@ -503,7 +503,7 @@ fn sigkill_while_delivering_loses_no_follow_or_digest_and_duplicates_nothing() {
                     ended.stdout.contains(&format!("Following {word}."))
                         || ended
                             .stdout
-                            .contains(&format!("You already follow \"{word}\"")),
+                            .contains(&format!("You already follow {word} (")),
                     "unexpected reply to {text}:\n{}",
                     ended.stdout
                 );

@@ -2,6 +2,7 @@
 
 use super::parse::{check_query, echo};
 use super::*;
+use crate::matching::FollowQuery;
 use crate::paper::PaperId;
 use crate::reply::{Block, Reply};
 use crate::schedule::{self, Schedule};
@@ -193,9 +194,14 @@ fn follow(query: &str, state: &SubscriberState<'_>, ctx: &HandlerContext) -> Han
         Err(error) => return done(error.to_reply()),
     };
     let normalized = parsed.normalized();
-    if let Some(index) = state.follows.iter().position(|f| f.query == normalized) {
+    let max_chars = ctx.limits.max_query_chars;
+    if let Some(index) = state
+        .follows
+        .iter()
+        .position(|f| same_follow(&f.query, &normalized, max_chars))
+    {
         return done(Reply::text(format!(
-            "You already follow \"{normalized}\" (number {} in /follows).",
+            "You already follow {normalized} (number {} in /follows).",
             index + 1
         )));
     }
@@ -270,11 +276,14 @@ fn unfollow(target: &UnfollowTarget, state: &SubscriberState<'_>, ctx: &HandlerC
                 Ok(parsed) => parsed.normalized(),
                 Err(error) => return done(error.to_reply()),
             };
-            match follows.iter().position(|f| f.query == normalized) {
+            match follows
+                .iter()
+                .position(|f| same_follow(&f.query, &normalized, ctx.limits.max_query_chars))
+            {
                 Some(index) => index,
                 None => {
                     return done(
-                        Reply::text(format!("You don't follow \"{normalized}\". You follow:"))
+                        Reply::text(format!("You don't follow {normalized}. You follow:"))
                             .with(Block::List(numbered(follows)))
                             .with(Block::Hint(
                                 "Unfollow by number, e.g. /unfollow 1.".to_owned(),
@@ -290,10 +299,7 @@ fn unfollow(target: &UnfollowTarget, state: &SubscriberState<'_>, ctx: &HandlerC
         n => format!("You follow {} now.", queries(n)),
     };
     changed(
-        Reply::text(format!(
-            "Unfollowed \"{}\". {remaining}",
-            follows[index].query
-        )),
+        Reply::text(format!("Unfollowed {}. {remaining}", follows[index].query)),
         Change::RemoveFollow { index },
     )
 }
@@ -630,4 +636,11 @@ fn queries(count: usize) -> String {
         1 => "1 query".to_owned(),
         n => format!("{n} queries"),
     }
+}
+
+/// Whether a stored follow is the query in `normalized` form. Stored follows are normally
+/// in normal form already; one saved by an older release is normalized again here.
+fn same_follow(stored: &str, normalized: &str, max_chars: usize) -> bool {
+    stored == normalized
+        || FollowQuery::parse(stored, max_chars).is_ok_and(|q| q.normalized() == normalized)
 }

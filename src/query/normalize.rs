@@ -30,7 +30,7 @@ use unicode_normalization::{IsNormalized, UnicodeNormalization, is_nfc_quick};
 /// For a word without separators this is the one term [`analyze`] gives
 /// (`analyze(w).tokens == [fold_word(w).unwrap()]`). A word that `analyze` splits
 /// (`time-step`, `gpt-3.5`) folds to its terms joined and folded again as one word
-/// (`timestep`, `gpt3.5`), the same term as the compound [`analyze`] forms from them.
+/// (`timestep`, `gpt3.5`): for two parts, the compound [`analyze`] forms when it forms one.
 /// Folding is idempotent.
 pub fn fold_word(word: &str) -> Option<String> {
     let mut tokens = Scanner::new(word, false).run().tokens;
@@ -59,8 +59,10 @@ pub struct Analyzed {
     ///
     /// A compound is formed only when the two words are separated by nothing but
     /// whitespace, hyphens or dashes, `$`, braces and LaTeX formatting (so not across `.`,
-    /// `,`, `/`, `(`, quotes, citations), and when each part has at least two characters,
-    /// except that one part may be a single digit (`gpt 4` gives `gpt4`, `a rt` nothing).
+    /// `,`, `/`, `(`, quotes, citations), and when each part has at least two characters;
+    /// but one part may be a single digit (`gpt 4` gives `gpt4`), parts joined by hyphens
+    /// alone may be of any length (`X-ray` gives `xray`, `k-NN` gives `knn`; `a rt` gives
+    /// nothing), and two numbers never join (`2020-2024`).
     /// It is folded as one word, so `time series` gives `timeseries`, as `timeseries` does.
     pub compounds: Vec<String>,
 }
@@ -89,11 +91,15 @@ pub fn archive_of(category: &str) -> &str {
     category.split('.').next().unwrap_or(category)
 }
 
-/// What separates two words: whitespace, hyphens, `$` and braces let them form a compound;
-/// anything else (sentence punctuation, slashes, citations) does not.
+/// What a separator is, for compounds: two words separated only by hyphens join whatever
+/// their length (`X-ray`, `k-NN`); separated by spaces (and hyphens), only when long enough
+/// (`a rt` does not); across anything else (sentence punctuation, slashes, citations),
+/// never. `$`, braces and LaTeX formatting are neutral.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Gap {
-    Soft,
+    Neutral,
+    Space,
+    Hyphen,
     Hard,
 }
 
@@ -124,7 +130,9 @@ struct Scanner<'a> {
     word: String,
     /// Whether `word` is made of superscript or subscript characters.
     word_is_script: bool,
-    /// Something other than a soft gap came since the last term.
+    /// The separators seen since the last term.
+    gap_space: bool,
+    gap_hyphen: bool,
     gap_hard: bool,
     /// A `{` was skipped because it opens an accent inside a word (`Schr{\"o}dinger`).
     accent_brace_open: bool,
@@ -140,6 +148,8 @@ impl<'a> Scanner<'a> {
             pos: 0,
             word: String::with_capacity(32),
             word_is_script: false,
+            gap_space: false,
+            gap_hyphen: false,
             gap_hard: false,
             accent_brace_open: false,
             with_compounds,
@@ -158,7 +168,7 @@ impl<'a> Scanner<'a> {
                 self.non_ascii();
             }
         }
-        self.end_word(Gap::Soft);
+        self.end_word(Gap::Neutral);
         self.out
     }
 
@@ -167,14 +177,14 @@ impl<'a> Scanner<'a> {
         match b {
             b'a'..=b'z' | b'0'..=b'9' => self.push(b as char, false),
             b'A'..=b'Z' => self.push(b.to_ascii_lowercase() as char, false),
-            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c | b'-' | b'$' | b'}' => {
-                self.end_word(Gap::Soft)
-            }
+            b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c => self.end_word(Gap::Space),
+            b'-' => self.end_word(Gap::Hyphen),
+            b'$' | b'}' => self.end_word(Gap::Neutral),
             b'{' => {
                 if self.opens_accent_in_word() {
                     self.accent_brace_open = true;
                 } else {
-                    self.end_word(Gap::Soft);
+                    self.end_word(Gap::Neutral);
                 }
             }
             b'.' => {
@@ -235,8 +245,10 @@ impl<'a> Scanner<'a> {
                 _ if d.is_ascii() => self.push(d.to_ascii_lowercase(), script),
                 _ => d.to_lowercase().for_each(|l| self.push(l, script)),
             }
-        } else if d.is_whitespace() || matches!(d, '-' | '\u{2010}'..='\u{2013}') {
-            self.end_word(Gap::Soft);
+        } else if d.is_whitespace() {
+            self.end_word(Gap::Space);
+        } else if matches!(d, '-' | '\u{2010}'..='\u{2013}') {
+            self.end_word(Gap::Hyphen);
         } else if !is_ignorable(d) {
             self.end_word(Gap::Hard);
         }
@@ -267,10 +279,10 @@ impl<'a> Scanner<'a> {
         {
             // Possessive `'s`: the word ends here.
             self.pos += 1;
-            self.end_word(Gap::Soft);
+            self.end_word(Gap::Neutral);
         } else if !next.is_some_and(char::is_alphanumeric) {
             // Trailing apostrophe (`models'`) or closing quote.
-            self.end_word(Gap::Soft);
+            self.end_word(Gap::Neutral);
         }
         // Otherwise an inner apostrophe (`don't`, `O'Neil`): dropped, the word goes on.
     }
@@ -308,7 +320,7 @@ impl<'a> Scanner<'a> {
             // `\-` is a hyphenation hint inside a word.
             b'-' => {}
             b' ' | b',' | b';' | b':' | b'!' | b'(' | b')' | b'[' | b']' => {
-                self.end_word(Gap::Soft)
+                self.end_word(Gap::Space)
             }
             _ => self.end_word(Gap::Hard),
         }
@@ -323,7 +335,7 @@ impl<'a> Scanner<'a> {
             return;
         }
         match command_kind(name) {
-            Command::Format => self.end_word(Gap::Soft),
+            Command::Format => self.end_word(Gap::Neutral),
             Command::Operator => self.end_word(Gap::Hard),
             Command::DropArgument => {
                 self.end_word(Gap::Hard);
@@ -342,7 +354,7 @@ impl<'a> Scanner<'a> {
                 }
             }
             Command::Word => {
-                self.end_word(Gap::Soft);
+                self.end_word(Gap::Neutral);
                 let canonical = match name {
                     "varepsilon" => "epsilon",
                     "vartheta" => "theta",
@@ -356,7 +368,7 @@ impl<'a> Scanner<'a> {
                 canonical
                     .bytes()
                     .for_each(|b| self.push(b.to_ascii_lowercase() as char, false));
-                self.end_word(Gap::Soft);
+                self.end_word(Gap::Neutral);
             }
         }
     }
@@ -445,8 +457,11 @@ impl<'a> Scanner<'a> {
         if !self.word.is_empty() {
             self.emit();
         }
-        if gap == Gap::Hard {
-            self.gap_hard = true;
+        match gap {
+            Gap::Neutral => {}
+            Gap::Space => self.gap_space = true,
+            Gap::Hyphen => self.gap_hyphen = true,
+            Gap::Hard => self.gap_hard = true,
         }
     }
 
@@ -456,7 +471,8 @@ impl<'a> Scanner<'a> {
         if self.with_compounds
             && let Some(previous) = self.out.tokens.last()
         {
-            let compound = if !self.gap_hard && compound_parts(previous, &term) {
+            let hyphenated = self.gap_hyphen && !self.gap_space;
+            let compound = if !self.gap_hard && compound_parts(previous, &term, hyphenated) {
                 // The compound is folded as one word, so `time series`, `time-series` and
                 // `timeseries` all give the same term.
                 self.word.push_str(previous);
@@ -470,6 +486,8 @@ impl<'a> Scanner<'a> {
             self.out.compounds.push(compound);
         }
         self.out.tokens.push(term);
+        self.gap_space = false;
+        self.gap_hyphen = false;
         self.gap_hard = false;
     }
 }
@@ -520,14 +538,11 @@ fn singular(word: &str) -> String {
 /// 5. any other `-s` is dropped, `-es` included (`responses`, `cases`, `sizes`).
 fn plural_stem(word: &str) -> (usize, &'static str) {
     let unchanged = (word.len(), "");
-    let listed = might_be_listed(word);
     if !word.ends_with('s') {
-        return match listed.then(|| lookup(IRREGULAR_OTHER, word)).flatten() {
-            Some(singular) => (0, singular),
-            None => unchanged,
-        };
+        return lookup(IRREGULAR_OTHER, &IRREGULAR_OTHER_SHAPE, word)
+            .map_or(unchanged, |singular| (0, singular));
     }
-    if listed && let Some(singular) = lookup(IRREGULAR_S, word) {
+    if let Some(singular) = lookup(IRREGULAR_S, &IRREGULAR_S_SHAPE, word) {
         return (0, singular);
     }
     let chars = if word.is_ascii() {
@@ -535,16 +550,16 @@ fn plural_stem(word: &str) -> (usize, &'static str) {
     } else {
         word.chars().count()
     };
+    let bytes = word.as_bytes();
     if chars <= 3
-        || (listed && NOT_PLURAL.binary_search(&word).is_ok())
-        || has_not_plural_ending(word.as_bytes())
+        || has_not_plural_ending(bytes)
+        || (NOT_PLURAL_SHAPE.might_hold(word) && NOT_PLURAL.binary_search(&word).is_ok())
     {
         return unchanged;
     }
-    if chars > 4 && ends(word.as_bytes(), b"ies") {
+    if chars > 4 && ends(bytes, b"ies") {
         return (word.len() - 3, "y");
     }
-    let bytes = word.as_bytes();
     if ends(bytes, b"sses")
         || ends(bytes, b"xes")
         || ends(bytes, b"zzes")
@@ -556,58 +571,98 @@ fn plural_stem(word: &str) -> (usize, &'static str) {
     }
     let stem = &word[..word.len() - 1];
     // `corporas` is `corpora` is `corpus`: one more step keeps folding idempotent.
-    match might_be_listed(stem)
-        .then(|| lookup(IRREGULAR_OTHER, stem))
-        .flatten()
-    {
-        Some(singular) => (0, singular),
-        None => (stem.len(), ""),
-    }
+    lookup(IRREGULAR_OTHER, &IRREGULAR_OTHER_SHAPE, stem)
+        .map_or((stem.len(), ""), |singular| (0, singular))
 }
 
-/// Whether `word` could be in one of the exception tables: most words are not, and this
-/// answers from their first letter and length alone, without comparing strings.
-fn might_be_listed(word: &str) -> bool {
-    match word.as_bytes() {
-        [first @ b'a'..=b'z', ..] if word.len() < 32 => {
-            LISTED_LENGTHS[usize::from(first - b'a')] & (1 << word.len()) != 0
-        }
-        _ => false,
-    }
+/// Which words a sorted exception table might hold, from their first letter, last letter
+/// and length: most words are ruled out without comparing strings.
+struct Shape {
+    lengths_by_first: [u32; 26],
+    lengths_by_last: [u32; 26],
 }
 
-/// For each first letter, the lengths of the words in the exception tables that start
-/// with it, as bits. Computed at compile time, which also checks that every entry is a
-/// lowercase ASCII word shorter than 32 bytes.
-const LISTED_LENGTHS: [u32; 26] = {
-    const fn add(lengths: &mut [u32; 26], word: &str) {
-        let bytes = word.as_bytes();
-        assert!(!bytes.is_empty() && bytes.len() < 32);
+impl Shape {
+    /// Computed at compile time, which also checks that every entry is a lowercase ASCII
+    /// word shorter than 32 bytes and that the table is sorted.
+    const fn of_words(words: &[&str]) -> Shape {
+        let mut shape = Shape {
+            lengths_by_first: [0; 26],
+            lengths_by_last: [0; 26],
+        };
         let mut i = 0;
-        while i < bytes.len() {
-            assert!(bytes[i].is_ascii_lowercase());
+        while i < words.len() {
+            assert!(i == 0 || is_before(words[i - 1].as_bytes(), words[i].as_bytes()));
+            shape.add(words[i].as_bytes());
             i += 1;
         }
-        lengths[(bytes[0] - b'a') as usize] |= 1 << bytes.len();
+        shape
     }
-    let mut lengths = [0u32; 26];
+
+    /// The shape of the plurals of a table of `(plural, singular)` pairs.
+    const fn of_plurals(table: &[(&str, &str)]) -> Shape {
+        let mut shape = Shape {
+            lengths_by_first: [0; 26],
+            lengths_by_last: [0; 26],
+        };
+        let mut i = 0;
+        while i < table.len() {
+            assert!(i == 0 || is_before(table[i - 1].0.as_bytes(), table[i].0.as_bytes()));
+            shape.add(table[i].0.as_bytes());
+            i += 1;
+        }
+        shape
+    }
+
+    const fn add(&mut self, word: &[u8]) {
+        assert!(!word.is_empty() && word.len() < 32);
+        let mut i = 0;
+        while i < word.len() {
+            assert!(word[i].is_ascii_lowercase());
+            i += 1;
+        }
+        let length = 1 << word.len();
+        self.lengths_by_first[(word[0] - b'a') as usize] |= length;
+        self.lengths_by_last[(word[word.len() - 1] - b'a') as usize] |= length;
+    }
+
+    fn might_hold(&self, word: &str) -> bool {
+        match word.as_bytes() {
+            [first @ b'a'..=b'z', .., last @ b'a'..=b'z'] if word.len() < 32 => {
+                let length = 1 << word.len();
+                self.lengths_by_first[usize::from(first - b'a')] & length != 0
+                    && self.lengths_by_last[usize::from(last - b'a')] & length != 0
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Whether `a` sorts strictly before `b`, byte by byte (as `str::cmp` does).
+const fn is_before(a: &[u8], b: &[u8]) -> bool {
     let mut i = 0;
-    while i < IRREGULAR_S.len() {
-        add(&mut lengths, IRREGULAR_S[i].0);
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
         i += 1;
     }
-    i = 0;
-    while i < IRREGULAR_OTHER.len() {
-        add(&mut lengths, IRREGULAR_OTHER[i].0);
-        i += 1;
+    a.len() < b.len()
+}
+
+const IRREGULAR_S_SHAPE: Shape = Shape::of_plurals(IRREGULAR_S);
+const IRREGULAR_OTHER_SHAPE: Shape = Shape::of_plurals(IRREGULAR_OTHER);
+const NOT_PLURAL_SHAPE: Shape = Shape::of_words(NOT_PLURAL);
+
+fn lookup(table: &[(&str, &'static str)], shape: &Shape, word: &str) -> Option<&'static str> {
+    if !shape.might_hold(word) {
+        return None;
     }
-    i = 0;
-    while i < NOT_PLURAL.len() {
-        add(&mut lengths, NOT_PLURAL[i]);
-        i += 1;
-    }
-    lengths
-};
+    let i = table
+        .binary_search_by(|(plural, _)| (*plural).cmp(word))
+        .ok()?;
+    Some(table[i].1)
+}
 
 /// Endings of words that are not plurals: `-ss` (`loss`), `-us` (`corpus`), `-is`
 /// (`analysis`), `-ics` (fields: `physics`, `semantics`, `dynamics`; the `-ic` nouns are in
@@ -654,14 +709,7 @@ const IRREGULAR_OTHER: &[(&str, &str)] = &[
     ("stimuli", "stimulus"),
 ];
 
-fn lookup(table: &[(&str, &'static str)], word: &str) -> Option<&'static str> {
-    let i = table
-        .binary_search_by(|(plural, _)| (*plural).cmp(word))
-        .ok()?;
-    Some(table[i].1)
-}
-
-/// Irregular plurals ending in `s`, sorted by plural (a unit test checks the order).
+/// Irregular plurals ending in `s`, sorted by plural (checked at compile time).
 const IRREGULAR_S: &[(&str, &str)] = &[
     ("aliases", "alias"),
     ("analyses", "analysis"),
@@ -904,12 +952,18 @@ fn is_script(c: char) -> bool {
     )
 }
 
-/// Whether two adjacent terms are long enough to form a compound: both at least two
-/// characters, or one of them a single digit next to a longer one (`gpt 4`).
-fn compound_parts(first: &str, second: &str) -> bool {
+/// Whether two adjacent terms form a compound: both at least two characters, or one of
+/// them a single digit next to a longer one (`gpt 4`), or any length when written with a
+/// hyphen (`x-ray`, `k-NN`); but never two numbers (`2020-2024`, `3.1 8b`).
+fn compound_parts(first: &str, second: &str, hyphenated: bool) -> bool {
     let long = |s: &str| s.chars().nth(1).is_some();
     let digit = |s: &str| s.len() == 1 && s.as_bytes()[0].is_ascii_digit();
-    (long(first) && (long(second) || digit(second))) || (digit(first) && long(second))
+    let numbers_meet = first.ends_with(|c: char| c.is_ascii_digit())
+        && second.starts_with(|c: char| c.is_ascii_digit());
+    !numbers_meet
+        && (hyphenated
+            || (long(first) && (long(second) || digit(second)))
+            || (digit(first) && long(second)))
 }
 
 #[cfg(test)]
@@ -917,10 +971,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tables_are_sorted_for_binary_search() {
-        assert!(IRREGULAR_S.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(IRREGULAR_OTHER.windows(2).all(|w| w[0].0 < w[1].0));
-        assert!(NOT_PLURAL.windows(2).all(|w| w[0] < w[1]));
+    fn every_table_entry_is_found() {
+        for (plural, singular) in IRREGULAR_S.iter().chain(IRREGULAR_OTHER) {
+            assert_eq!(super::singular(plural), *singular);
+        }
+        for word in NOT_PLURAL {
+            assert!(NOT_PLURAL_SHAPE.might_hold(word), "{word}");
+        }
     }
 
     #[test]
