@@ -59,9 +59,43 @@ impl TermFrequency for crate::query::eval::DocFrequencies {
     }
 }
 
+/// Which fields of a paper a term was found in, as bits.
+const IN_TITLE: u8 = 1;
+const IN_ABSTRACT: u8 = 2;
+const IN_AUTHORS: u8 = 4;
+const IN_CATEGORIES: u8 = 8;
+
+fn field_bits(field: Field) -> u8 {
+    match field {
+        Field::Any => IN_TITLE | IN_ABSTRACT,
+        Field::Title => IN_TITLE,
+        Field::Abstract => IN_ABSTRACT,
+        Field::Author => IN_AUTHORS,
+        Field::Category => IN_CATEGORIES,
+    }
+}
+
+/// A query over interned term ids: evaluating it is integer lookups, no hashing.
+enum Compiled {
+    Term {
+        bits: u8,
+        id: u32,
+    },
+    Phrase {
+        bits: u8,
+        ids: Box<[u32]>,
+        /// The two terms written joined (`timestep` for `"time step"`), which also match.
+        joined: Option<u32>,
+    },
+    And(Box<[Compiled]>),
+    Or(Box<[Compiled]>),
+    Not(Box<Compiled>),
+}
+
 struct CompiledQuery {
     node: Node,
-    anchors: Vec<Anchor>,
+    program: Compiled,
+    anchors: Vec<u32>,
     owners: Vec<FollowKey>,
 }
 
@@ -71,9 +105,53 @@ pub struct MatchEngine {
     queries: Vec<Option<CompiledQuery>>,
     free_slots: Vec<u32>,
     slot_by_query: HashMap<Node, u32>,
-    /// Per term space: anchor term -> query slots.
-    index: [HashMap<String, Vec<u32>>; 3],
+    /// Every term any query mentions (and joined phrase forms), interned.
+    term_ids: HashMap<String, u32>,
+    /// Term id -> slots of the queries anchored on it.
+    index: Vec<Vec<u32>>,
     follows: usize,
+}
+
+/// A paper seen through the engine's vocabulary: for each query term it contains, the
+/// fields it is in, and the token sequences (as ids) that phrases are checked against.
+struct DocTerms {
+    /// Ids of the query terms the paper contains.
+    present: Vec<u32>,
+    /// Field bits by term id, for every interned term (zero when absent): one array
+    /// lookup per term test.
+    bits_by_id: Vec<u8>,
+    title: Vec<u32>,
+    abstract_text: Vec<u32>,
+    authors: Vec<Vec<u32>>,
+}
+
+const UNKNOWN: u32 = u32::MAX;
+
+impl DocTerms {
+    fn bits(&self, id: u32) -> u8 {
+        self.bits_by_id.get(id as usize).copied().unwrap_or(0)
+    }
+
+    fn has_sequence(&self, bits: u8, ids: &[u32]) -> bool {
+        let in_sequence = |tokens: &[u32]| tokens.windows(ids.len()).any(|w| w == ids);
+        (bits & IN_TITLE != 0 && in_sequence(&self.title))
+            || (bits & IN_ABSTRACT != 0 && in_sequence(&self.abstract_text))
+            || (bits & IN_AUTHORS != 0 && self.authors.iter().any(|a| in_sequence(a)))
+    }
+
+    fn eval(&self, program: &Compiled) -> bool {
+        match program {
+            Compiled::Term { bits, id } => self.bits(*id) & bits != 0,
+            Compiled::Phrase { bits, ids, joined } => {
+                joined.is_some_and(|j| self.bits(j) & bits != 0)
+                    || (ids.iter().all(|id| self.bits(*id) & bits != 0)
+                        && self.has_sequence(*bits, ids))
+            }
+            Compiled::And(children) => children.iter().all(|c| self.eval(c)),
+            Compiled::Or(children) => children.iter().any(|c| self.eval(c)),
+            Compiled::Not(inner) => !self.eval(inner),
+        }
+    }
 }
 
 impl MatchEngine {
@@ -90,6 +168,43 @@ impl MatchEngine {
         self.slot_by_query.len()
     }
 
+    fn intern(&mut self, term: &str) -> u32 {
+        if let Some(&id) = self.term_ids.get(term) {
+            return id;
+        }
+        let id = self.term_ids.len() as u32;
+        self.term_ids.insert(term.to_owned(), id);
+        self.index.push(Vec::new());
+        id
+    }
+
+    fn compile(&mut self, node: &Node) -> Compiled {
+        match node {
+            Node::Term { field, term } => Compiled::Term {
+                bits: field_bits(*field),
+                id: self.intern(term),
+            },
+            Node::Phrase { field, terms } => {
+                let joined = match terms.as_slice() {
+                    [first, second] if *field != Field::Category => {
+                        Some(self.intern(&format!("{first}{second}")))
+                    }
+                    _ => None,
+                };
+                Compiled::Phrase {
+                    bits: field_bits(*field),
+                    ids: terms.iter().map(|t| self.intern(t)).collect(),
+                    joined,
+                }
+            }
+            Node::And(children) => {
+                Compiled::And(children.iter().map(|c| self.compile(c)).collect())
+            }
+            Node::Or(children) => Compiled::Or(children.iter().map(|c| self.compile(c)).collect()),
+            Node::Not(inner) => Compiled::Not(Box::new(self.compile(inner))),
+        }
+    }
+
     /// Adds a follow. A query the parser produced always has anchors; one without (only
     /// negations) is refused and `false` returned.
     pub fn add(&mut self, key: FollowKey, node: &Node, frequency: &dyn TermFrequency) -> bool {
@@ -100,11 +215,17 @@ impl MatchEngine {
             self.follows += 1;
             return true;
         }
-        let Some(anchors) = anchors(node, frequency) else {
+        let Some(anchor_terms) = anchors(node, frequency) else {
             return false;
         };
+        let anchors: Vec<u32> = anchor_terms
+            .iter()
+            .map(|(_, term)| self.intern(term))
+            .collect();
+        let program = self.compile(node);
         let compiled = CompiledQuery {
             node: node.clone(),
+            program,
             anchors,
             owners: vec![key],
         };
@@ -119,11 +240,11 @@ impl MatchEngine {
             }
         };
         if let Some(query) = &self.queries[slot as usize] {
-            for (space, term) in &query.anchors {
-                self.index[*space as usize]
-                    .entry(term.clone())
-                    .or_default()
-                    .push(slot);
+            for &anchor in &query.anchors {
+                let slots = &mut self.index[anchor as usize];
+                if slots.last() != Some(&slot) && !slots.contains(&slot) {
+                    slots.push(slot);
+                }
             }
         }
         self.slot_by_query.insert(node.clone(), slot);
@@ -146,14 +267,8 @@ impl MatchEngine {
         self.follows -= 1;
         if query.owners.is_empty() {
             let anchors = std::mem::take(&mut query.anchors);
-            for (space, term) in anchors {
-                let index = &mut self.index[space as usize];
-                if let Some(slots) = index.get_mut(&term) {
-                    slots.retain(|s| *s != slot);
-                    if slots.is_empty() {
-                        index.remove(&term);
-                    }
-                }
+            for anchor in anchors {
+                self.index[anchor as usize].retain(|s| *s != slot);
             }
             self.queries[slot as usize] = None;
             self.slot_by_query.remove(node);
@@ -162,35 +277,63 @@ impl MatchEngine {
         true
     }
 
-    /// Every follow that matches the paper, with its query.
-    pub fn match_doc(&self, doc: &Doc) -> Vec<(FollowKey, &Node)> {
-        let mut seen = vec![false; self.queries.len()];
-        let mut found = Vec::new();
-        let mut visit = |space: TermSpace, term: &str| {
-            if let Some(slots) = self.index[space as usize].get(term) {
-                for &slot in slots {
-                    let slot = slot as usize;
-                    if std::mem::replace(&mut seen[slot], true) {
-                        continue;
+    /// The paper's terms that any query mentions. Terms no query mentions cannot matter.
+    fn doc_terms(&self, doc: &Doc) -> DocTerms {
+        let mut bits_by_id = vec![0u8; self.term_ids.len()];
+        let mut present = Vec::new();
+        let mut mark = |terms: &mut dyn Iterator<Item = &str>, bits: u8| {
+            for term in terms {
+                if let Some(&id) = self.term_ids.get(term) {
+                    let slot = &mut bits_by_id[id as usize];
+                    if *slot == 0 {
+                        present.push(id);
                     }
-                    if let Some(query) = &self.queries[slot]
-                        && matches(&query.node, doc)
-                    {
-                        found.extend(query.owners.iter().map(|k| (*k, &query.node)));
-                    }
+                    *slot |= bits;
                 }
             }
         };
-        for term in doc.title.terms().chain(doc.abstract_text.terms()) {
-            visit(TermSpace::Words, term);
-        }
+        mark(&mut doc.title.terms(), IN_TITLE);
+        mark(&mut doc.abstract_text.terms(), IN_ABSTRACT);
         for author in &doc.authors {
-            for term in author.terms() {
-                visit(TermSpace::Authors, term);
-            }
+            mark(&mut author.terms(), IN_AUTHORS);
         }
-        for category in &doc.categories {
-            visit(TermSpace::Categories, category);
+        mark(
+            &mut doc.categories.iter().map(String::as_str),
+            IN_CATEGORIES,
+        );
+        let ids = |tokens: &[String]| -> Vec<u32> {
+            tokens
+                .iter()
+                .map(|t| self.term_ids.get(t).copied().unwrap_or(UNKNOWN))
+                .collect()
+        };
+        DocTerms {
+            present,
+            bits_by_id,
+            title: ids(&doc.title.tokens),
+            abstract_text: ids(&doc.abstract_text.tokens),
+            authors: doc.authors.iter().map(|a| ids(&a.tokens)).collect(),
+        }
+    }
+
+    /// Every follow that matches the paper, with its query.
+    pub fn match_doc(&self, doc: &Doc) -> Vec<(FollowKey, &Node)> {
+        let terms = self.doc_terms(doc);
+        let mut seen = vec![0u64; self.queries.len().div_ceil(64)];
+        let mut found = Vec::new();
+        for &id in &terms.present {
+            for &slot in &self.index[id as usize] {
+                let (word, bit) = (slot as usize / 64, 1u64 << (slot % 64));
+                if seen[word] & bit != 0 {
+                    continue;
+                }
+                seen[word] |= bit;
+                if let Some(query) = &self.queries[slot as usize]
+                    && terms.eval(&query.program)
+                {
+                    found.extend(query.owners.iter().map(|k| (*k, &query.node)));
+                }
+            }
         }
         found
     }
