@@ -257,53 +257,35 @@ fn field_weight(field: HitField) -> f32 {
 
 /// Where a term occurs, preferring the title.
 fn find_term(field: Field, term: &str, doc: &Doc) -> Option<HitField> {
-    match field {
-        Field::Any => {
-            if doc.title.has_term(term) {
-                Some(HitField::Title)
-            } else if doc.abstract_text.has_term(term) {
-                Some(HitField::Abstract)
-            } else {
-                None
-            }
-        }
-        Field::Title => doc.title.has_term(term).then_some(HitField::Title),
-        Field::Abstract => doc
-            .abstract_text
-            .has_term(term)
-            .then_some(HitField::Abstract),
-        Field::Author => doc
-            .authors
-            .iter()
-            .any(|a| a.has_term(term))
-            .then_some(HitField::Author),
-        Field::Category => doc.categories.contains(term).then_some(HitField::Category),
-    }
+    find_in(
+        field,
+        doc,
+        |text| text.has_term(term),
+        || doc.categories.contains(term),
+    )
 }
 
 fn find_phrase(field: Field, terms: &[String], doc: &Doc) -> Option<HitField> {
+    // A category is one token; a multi-word category cannot occur.
+    find_in(field, doc, |text| text.has_phrase(terms), || false)
+}
+
+/// The first field, in title-abstract order, where `found` holds for the text; categories
+/// are asked through `in_categories`.
+fn find_in(
+    field: Field,
+    doc: &Doc,
+    found: impl Fn(&FieldText) -> bool,
+    in_categories: impl Fn() -> bool,
+) -> Option<HitField> {
+    let title = || found(&doc.title).then_some(HitField::Title);
+    let abstract_text = || found(&doc.abstract_text).then_some(HitField::Abstract);
     match field {
-        Field::Any => {
-            if doc.title.has_phrase(terms) {
-                Some(HitField::Title)
-            } else if doc.abstract_text.has_phrase(terms) {
-                Some(HitField::Abstract)
-            } else {
-                None
-            }
-        }
-        Field::Title => doc.title.has_phrase(terms).then_some(HitField::Title),
-        Field::Abstract => doc
-            .abstract_text
-            .has_phrase(terms)
-            .then_some(HitField::Abstract),
-        Field::Author => doc
-            .authors
-            .iter()
-            .any(|a| a.has_phrase(terms))
-            .then_some(HitField::Author),
-        // A category is one token; a multi-word category cannot occur.
-        Field::Category => None,
+        Field::Any => title().or_else(abstract_text),
+        Field::Title => title(),
+        Field::Abstract => abstract_text(),
+        Field::Author => doc.authors.iter().any(&found).then_some(HitField::Author),
+        Field::Category => in_categories().then_some(HitField::Category),
     }
 }
 
