@@ -16,7 +16,7 @@ use tokio::sync::Notify;
 use crate::command::{self, Change, CommandLimits, Handled, HandlerContext, SubscriberState};
 use crate::config::Config;
 use crate::digest::{self, Candidate, Digest, DigestInput, DigestLimits};
-use crate::engine::{FollowKey, LengthHeuristic, MatchEngine};
+use crate::engine::{FollowKey, MatchEngine};
 use crate::health::Verdict;
 use crate::matching::FollowQuery;
 use crate::outbox::OutboxEntry;
@@ -38,9 +38,15 @@ pub struct Service {
     /// Wakes the scheduler when something it waits on changed (a schedule, a queued digest).
     wake: Arc<Notify>,
     /// Every follow, compiled; built on first use.
-    engine: OnceLock<RwLock<MatchEngine>>,
+    engine: OnceLock<RwLock<LiveEngine>>,
     /// Term weights and when they were computed.
     weights: Mutex<Option<(DateTime<Utc>, Arc<DocFrequencies>)>>,
+}
+
+/// The engine with the document frequencies its anchors were chosen by.
+struct LiveEngine {
+    engine: MatchEngine,
+    frequencies: DocFrequencies,
 }
 
 /// Term weights are counted over this many recent days, and recounted after this many hours.
@@ -418,8 +424,9 @@ impl Service {
         // subscriber -> (paper index -> candidate)
         let mut matched: HashMap<u64, HashMap<usize, Candidate<'_>>> = HashMap::new();
         {
-            let index = self.engine()?;
-            let index = index.read().unwrap_or_else(|p| p.into_inner());
+            let live = self.engine()?;
+            let live = live.read().unwrap_or_else(|p| p.into_inner());
+            let index = &live.engine;
             for (i, (paper, doc)) in papers.iter().zip(&docs).enumerate() {
                 for (key, node) in index.match_doc(doc) {
                     if !due_ids.contains(&key.subscriber) {
@@ -478,12 +485,20 @@ impl Service {
 
     /// The engine over every follow, built from the store on first use and kept current
     /// as follows change.
-    fn engine(&self) -> Result<&RwLock<MatchEngine>, StoreError> {
+    fn engine(&self) -> Result<&RwLock<LiveEngine>, StoreError> {
         if let Some(engine) = self.engine.get() {
             return Ok(engine);
         }
+        // Anchors are chosen by how common terms are in the last month of papers, counted
+        // back from the newest paper (not the clock, so a store reads the same everywhere).
+        let mut frequencies = DocFrequencies::default();
+        if let Some(newest) = self.store.stats()?.newest_stored_at {
+            let since = newest - chrono::Duration::days(WEIGHTS_WINDOW_DAYS);
+            for paper in self.store.papers_stored_since(since) {
+                frequencies.add(&Doc::from_paper(&paper?));
+            }
+        }
         let mut engine = MatchEngine::new();
-        let frequency = LengthHeuristic;
         for subscriber in self.store.subscribers()? {
             for follow in self.store.follows(subscriber.id)? {
                 if let Ok(query) =
@@ -492,7 +507,7 @@ impl Service {
                     engine.add(
                         follow_key(subscriber.id, &follow.query),
                         query.node(),
-                        &frequency,
+                        &frequencies,
                     );
                 }
             }
@@ -500,9 +515,15 @@ impl Service {
         tracing::info!(
             follows = engine.follow_count(),
             queries = engine.query_count(),
+            papers_counted = frequencies.documents(),
             "matching engine built"
         );
-        Ok(self.engine.get_or_init(|| RwLock::new(engine)))
+        Ok(self.engine.get_or_init(|| {
+            RwLock::new(LiveEngine {
+                engine,
+                frequencies,
+            })
+        }))
     }
 
     /// Keeps the engine in step with a follow added or removed.
@@ -515,11 +536,15 @@ impl Service {
         let Ok(parsed) = FollowQuery::parse(query, self.config.limits.max_query_chars) else {
             return Ok(());
         };
-        let engine = self.engine()?;
-        let mut engine = engine.write().unwrap_or_else(|p| p.into_inner());
+        let live = self.engine()?;
+        let mut live = live.write().unwrap_or_else(|p| p.into_inner());
+        let LiveEngine {
+            engine,
+            frequencies,
+        } = &mut *live;
         let key = follow_key(subscriber, query);
         if added {
-            engine.add(key, parsed.node(), &LengthHeuristic);
+            engine.add(key, parsed.node(), frequencies);
         } else {
             engine.remove(key, parsed.node());
         }
