@@ -97,9 +97,9 @@ impl Scheduler {
             let now = self.clock.now();
             let (queued, next_digest) = self.queue_due_digests(now, &mut on_start)?;
             report.digests_queued = queued;
-            if queued > 0 {
-                self.service.store().flush_async().await?;
-            }
+            // Queued digests and the slots marked served (even by empty digests) are durable
+            // before anything is sent.
+            self.service.store().flush_async().await?;
             let (delivery, next_retry) = self.deliver(now, shutdown).await?;
             report.delivery = delivery;
             if report != PassReport::default() {
