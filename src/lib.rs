@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod paper;
 pub mod preview;
 pub mod query;
+pub mod related;
 pub mod reply;
 pub mod schedule;
 pub mod scheduler;
