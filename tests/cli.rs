@@ -12,6 +12,10 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+mod support;
+
+use support::rng::{KillOnDrop, Rng};
+
 use paperboy::paper::PaperId;
 use paperboy::store::Store;
 use tempfile::TempDir;
@@ -131,18 +135,6 @@ fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<ExitStatu
     }
 }
 
-/// Kills the child when a test fails, so no daemon outlives its test.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
 /// A config file in `dir` whose only source is one bundled sample: no network, ever.
 fn write_offline_config(dir: &Path, data_dir: &Path, extra: &str) -> PathBuf {
     let path = dir.join("paperboy.toml");
@@ -164,27 +156,6 @@ format = "hf_daily"
     );
     std::fs::write(&path, text).unwrap();
     path
-}
-
-/// A deterministic pseudo-random sequence (xorshift64*), so every run tests the same cases.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-
-    fn bytes(&mut self, len: usize) -> Vec<u8> {
-        (0..len).map(|_| self.next() as u8).collect()
-    }
 }
 
 // ---------------------------------------------------------------------------------------

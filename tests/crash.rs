@@ -36,6 +36,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
+mod support;
+
+use support::rng::{KillOnDrop, Rng};
+
 use paperboy::matching::FollowQuery;
 use paperboy::paper::{Paper, PaperId};
 use paperboy::store::Store;
@@ -61,41 +65,8 @@ const MAX_QUERY_CHARS: usize = 200;
 // ---------------------------------------------------------------------------------------
 // Processes
 
-/// A deterministic pseudo-random sequence (xorshift64*), as in tests/cli.rs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// A number in `low..=high`.
-    fn between(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low + 1)
-    }
-
-    fn one_in(&mut self, n: u64) -> bool {
-        self.next().is_multiple_of(n)
-    }
-
-    fn word(&mut self) -> &'static str {
-        VOCABULARY[self.between(0, VOCABULARY.len() as u64 - 1) as usize]
-    }
-}
-
-/// Kills the child when a test fails, so no daemon outlives its test.
-struct KillOnDrop(Child);
-
-impl Drop for KillOnDrop {
-    fn drop(&mut self) {
-        if let Ok(None) = self.0.try_wait() {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
+fn word(rng: &mut Rng) -> &'static str {
+    rng.pick(&VOCABULARY)
 }
 
 fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<ExitStatus> {
@@ -159,8 +130,8 @@ impl World {
                 let mut follows: Vec<String> = Vec::new();
                 while follows.len() < count as usize {
                     // One in four follows needs two words at once.
-                    let first = rng.word();
-                    let follow = match rng.word() {
+                    let first = word(rng);
+                    let follow = match word(rng) {
                         second if second != first && rng.one_in(4) => {
                             format!("{first} {second}")
                         }
@@ -414,14 +385,14 @@ fn new_papers(rng: &mut Rng, next_number: &mut usize, count: u64) -> Vec<(String
         .map(|_| {
             *next_number += 1;
             let n = *next_number;
-            let first = rng.word();
+            let first = word(rng);
             let title = if rng.one_in(2) {
-                format!("{first} and {} in practice {n}", rng.word())
+                format!("{first} and {} in practice {n}", word(rng))
             } else {
                 format!("{first} in practice {n}")
             };
             let abstract_text = if rng.one_in(3) {
-                format!("We revisit {} baselines.", rng.word())
+                format!("We revisit {} baselines.", word(rng))
             } else {
                 "We report experiments.".to_owned()
             };
@@ -485,7 +456,7 @@ fn sigkill_while_delivering_loses_no_follow_or_digest_and_duplicates_nothing() {
         // Sometimes a subscriber follows a word; one command in three is killed.
         if rng.one_in(2) {
             let subscriber = rng.between(0, SUBSCRIBERS as u64 - 1) as usize;
-            let word = rng.word();
+            let word = word(&mut rng);
             let kill = if rng.one_in(3) {
                 Kill::After(Duration::from_millis(rng.between(0, 80)))
             } else {
