@@ -396,7 +396,7 @@ pub(crate) fn display(key: &str, split: u8) -> String {
 ///
 /// Built for millions of mostly rare bigrams: the strings live in one arena, and the hash
 /// table is open addressing (linear probing, at most three quarters full) over `u64` slots
-/// that hold the term id and 32 hash bits, so a probe rarely touches the arena. About 30
+/// that hold the term id and 32 hash bits, so a probe rarely touches the arena. About 35
 /// bytes per term in all, a third of a `HashMap<String, u32>`.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Vocabulary {
