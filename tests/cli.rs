@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::rng::{KillOnDrop, Rng};
+use support::harness::{KillOnDrop, Rng, wait_with_deadline};
 
 use paperboy::paper::PaperId;
 use paperboy::store::Store;
@@ -120,19 +120,6 @@ fn read_in_background(pipe: Option<impl Read + Send + 'static>) -> std::thread::
         }
         text
     })
-}
-
-fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<ExitStatus> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        if start.elapsed() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
 }
 
 /// A config file in `dir` whose only source is one bundled sample: no network, ever.

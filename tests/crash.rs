@@ -33,12 +33,12 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 mod support;
 
-use support::rng::{KillOnDrop, Rng};
+use support::harness::{KillOnDrop, Rng, wait_with_deadline};
 
 use paperboy::matching::FollowQuery;
 use paperboy::paper::{Paper, PaperId};
@@ -67,19 +67,6 @@ const MAX_QUERY_CHARS: usize = 200;
 
 fn word(rng: &mut Rng) -> &'static str {
     rng.pick(&VOCABULARY)
-}
-
-fn wait_with_deadline(child: &mut Child, deadline: Duration) -> Option<ExitStatus> {
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().expect("try_wait") {
-            return Some(status);
-        }
-        if start.elapsed() > deadline {
-            return None;
-        }
-        std::thread::sleep(Duration::from_millis(5));
-    }
 }
 
 /// The test's temp dir: config, papers file, store, and one log per child process.

@@ -1,2 +1,2 @@
 pub mod fake_sources;
-pub mod rng;
+pub mod harness;

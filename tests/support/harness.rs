@@ -1,7 +1,9 @@
-//! A deterministic pseudo-random sequence (xorshift64*), so every run tests the same cases.
+//! What tests that drive the binary share: a seeded pseudo-random sequence, and child
+//! processes that never outlive their test.
 
 #![allow(dead_code)]
 
+/// A deterministic pseudo-random sequence (xorshift64*), so every run tests the same cases.
 pub struct Rng(pub u64);
 
 impl Rng {
@@ -40,5 +42,22 @@ impl Drop for KillOnDrop {
             let _ = self.0.kill();
             let _ = self.0.wait();
         }
+    }
+}
+
+/// Waits for the child to exit, up to `deadline`; `None` if it is still running.
+pub fn wait_with_deadline(
+    child: &mut std::process::Child,
+    deadline: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("try_wait") {
+            return Some(status);
+        }
+        if start.elapsed() > deadline {
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
