@@ -96,6 +96,9 @@ pub struct DigestConfig {
     pub first_digest_lookback_hours: u64,
 }
 
+/// Most papers one `/related` or `/search` reply may list.
+pub const MAX_RESULTS: usize = 50;
+
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct LimitsConfig {
@@ -104,6 +107,10 @@ pub struct LimitsConfig {
     pub max_query_chars: usize,
     /// Largest N of `/trending N`.
     pub max_trending: u32,
+    /// Papers `/related` shows.
+    pub related_results: usize,
+    /// Papers `/search` shows.
+    pub search_results: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -276,6 +283,8 @@ impl Default for LimitsConfig {
             max_follows: 50,
             max_query_chars: 200,
             max_trending: 50,
+            related_results: 5,
+            search_results: 10,
         }
     }
 }
@@ -521,11 +530,21 @@ impl Config {
             ("limits.max_follows", self.limits.max_follows),
             ("limits.max_query_chars", self.limits.max_query_chars),
             ("limits.max_trending", self.limits.max_trending as usize),
+            ("limits.related_results", self.limits.related_results),
+            ("limits.search_results", self.limits.search_results),
             ("delivery.max_attempts", self.delivery.max_attempts as usize),
         ];
         for (key, value) in positive {
             if value == 0 {
                 return Err(bad(key.into(), "must be at least 1".into()));
+            }
+        }
+        for (key, value) in [
+            ("limits.related_results", self.limits.related_results),
+            ("limits.search_results", self.limits.search_results),
+        ] {
+            if value > MAX_RESULTS {
+                return Err(bad(key.into(), format!("must be at most {MAX_RESULTS}")));
             }
         }
         check_schedule("digest.default_schedule", &self.digest.default_schedule)?;

@@ -41,9 +41,10 @@ impl App {
         let deliverer = Deliverer::new(store.clone(), policy)
             .with_transport(Arc::new(ConsoleTransport), 1000)
             .with_transport(Arc::new(FileTransport::new(config.file_dir())), 1000);
+        let ingestor = Arc::new(ingestor);
         App {
-            service: Arc::new(Service::new(store, config)),
-            ingestor: Arc::new(ingestor),
+            service: Arc::new(Service::new(store, config).with_ingestor(ingestor.clone())),
+            ingestor,
             deliverer: Arc::new(deliverer),
             clock,
         }
@@ -182,7 +183,15 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
         subscribers = app.store().subscribers()?.len(),
         "paperboy running"
     );
+    // Built in the background, so the first /related does not wait for it.
+    let service = app.service.clone();
+    let index_build = tokio::spawn(async move {
+        if let Err(err) = service.library().refresh().await {
+            tracing::error!(error = %err, "cannot build the related-papers index");
+        }
+    });
     let result = app.scheduler().run(&on_start, &shutdown).await;
+    index_build.abort();
     if let Err(err) = &result {
         tracing::error!(error = %err, "the scheduler stopped on an error");
     }

@@ -334,6 +334,7 @@ pub fn paper_item(paper: &Paper, matched: &[String]) -> Result<PaperItem, String
         authors: short_authors(&paper.authors),
         url: paper.abs_url(),
         matched: matched.to_vec(),
+        shared: Vec::new(),
         upvotes: paper.hf.as_ref().map(|h| h.upvotes).filter(|u| *u > 0),
         snippet: shorten(&single_line(&paper.abstract_text), SNIPPET_CHARS),
     })

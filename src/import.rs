@@ -256,17 +256,7 @@ pub fn read_corpus(
         path: path.to_owned(),
         error,
     };
-    let file = File::open(path).map_err(read_error)?;
-    let mut reader = BufReader::with_capacity(1 << 20, file);
-    let gzip = reader
-        .fill_buf()
-        .map_err(read_error)?
-        .starts_with(&[0x1f, 0x8b]);
-    let reader: Box<dyn BufRead> = if gzip {
-        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(reader)))
-    } else {
-        Box::new(reader)
-    };
+    let reader = open_lines(path)?;
     let mut papers = Vec::new();
     let mut skipped = 0;
     for line in reader.lines() {
@@ -291,6 +281,86 @@ pub fn read_corpus(
                 }
             }
             Err(_) => skipped += 1,
+        }
+    }
+    Ok((papers, skipped))
+}
+
+/// A file's lines, gunzipped when it starts with the gzip magic bytes.
+fn open_lines(path: &Path) -> Result<Box<dyn BufRead>, ImportError> {
+    let read_error = |error| ImportError::Read {
+        path: path.to_owned(),
+        error,
+    };
+    let file = File::open(path).map_err(read_error)?;
+    let mut reader = BufReader::with_capacity(1 << 20, file);
+    let gzip = reader
+        .fill_buf()
+        .map_err(read_error)?
+        .starts_with(&[0x1f, 0x8b]);
+    Ok(if gzip {
+        Box::new(BufReader::new(flate2::read::MultiGzDecoder::new(reader)))
+    } else {
+        Box::new(reader)
+    })
+}
+
+/// One paper's text from a JSONL corpus, its id kept as written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CorpusText {
+    pub id: String,
+    pub title: String,
+    pub abstract_text: String,
+}
+
+#[derive(serde::Deserialize)]
+struct CorpusLine {
+    id: String,
+    title: String,
+    #[serde(rename = "abstract", default)]
+    abstract_text: Option<String>,
+}
+
+/// Reads `id`, `title` and `abstract` from every line of a JSONL corpus (gzip-compressed or
+/// not) for `paperboy related --corpus`. Ids are opaque strings, so corpora that are not
+/// from arXiv work too; a line without a string id or title is skipped and counted, and a
+/// repeated id keeps its last line.
+pub fn read_text_corpus(path: &Path) -> Result<(Vec<CorpusText>, usize), ImportError> {
+    let reader = open_lines(path)?;
+    let mut papers: Vec<CorpusText> = Vec::new();
+    let mut position: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut skipped = 0;
+    for line in reader.lines() {
+        let line = match line {
+            Ok(line) => line,
+            Err(err) if err.kind() == std::io::ErrorKind::InvalidData => {
+                skipped += 1;
+                continue;
+            }
+            Err(error) => {
+                return Err(ImportError::Read {
+                    path: path.to_owned(),
+                    error,
+                });
+            }
+        };
+        if line.trim().is_empty() {
+            continue;
+        }
+        let parsed = serde_json::from_str::<CorpusLine>(&line).map(|line| CorpusText {
+            id: line.id,
+            title: line.title,
+            abstract_text: line.abstract_text.unwrap_or_default(),
+        });
+        match parsed {
+            Ok(paper) if !paper.id.trim().is_empty() => match position.get(&paper.id) {
+                Some(&at) => papers[at] = paper,
+                None => {
+                    position.insert(paper.id.clone(), papers.len());
+                    papers.push(paper);
+                }
+            },
+            _ => skipped += 1,
         }
     }
     Ok((papers, skipped))

@@ -16,7 +16,7 @@ use crate::config::{Config, FileFormat};
 use crate::feeds::{self, ParseError, ParsedBatch};
 use crate::fetch::{FetchError, Fetched, Fetcher, HostGate, Validators};
 use crate::health::{PollResult, SourceHealth, Verdict, batch_fingerprint, verdict};
-use crate::paper::Discovery;
+use crate::paper::{Discovery, PaperId};
 use crate::sources::{SourceSpec, arxiv_api_id_list_url, configured_sources, hf_daily_url};
 use crate::store::{MergeCounts, Store, StoreError};
 
@@ -26,6 +26,19 @@ const MAX_HF_PAGES_PER_DAY: u32 = 20;
 const DETAILS_WINDOW_DAYS: i64 = 7;
 const MAX_DETAIL_LOOKUPS_PER_POLL: usize = 500;
 const DETAIL_LOOKUPS_PER_REQUEST: usize = 100;
+
+/// What a lookup of one paper by id found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LookupOutcome {
+    /// Fetched and stored.
+    Found,
+    /// arXiv has no such paper.
+    NotFound,
+    /// The arXiv source is off in the configuration, so arXiv is not asked.
+    Disabled,
+    /// Not asked, or no answer; the reason is fit to show a user.
+    Unavailable(String),
+}
 
 /// What paperboy remembers about a source between polls.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -121,6 +134,55 @@ impl Ingestor {
 
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Fetches one paper from the arXiv API by id and stores it (as a lookup: digests never
+    /// announce it). For `/related` about a paper paperboy does not hold yet.
+    pub async fn lookup_paper(&self, id: &PaperId, now: DateTime<Utc>) -> LookupOutcome {
+        let arxiv = &self.config.sources.arxiv;
+        if !arxiv.enabled {
+            return LookupOutcome::Disabled;
+        }
+        let no_validators = BTreeMap::new();
+        let mut poll = Poll::new(&no_validators);
+        let url = arxiv_api_id_list_url(&arxiv.api_url, std::slice::from_ref(id));
+        let fetched = self
+            .fetch_bytes(&mut poll, &url, Some(&self.arxiv_gate))
+            .await;
+        let page = fetched.and_then(|bytes| {
+            feeds::arxiv_api::parse(&bytes.unwrap_or_default()).map_err(|source| {
+                RequestError::Parse {
+                    location: url.clone(),
+                    source,
+                }
+            })
+        });
+        let page = match page {
+            Ok(page) => page,
+            // arXiv answers an id it has never issued with an error entry.
+            Err(RequestError::Parse {
+                source: ParseError::ApiError(_),
+                ..
+            }) => return LookupOutcome::NotFound,
+            Err(err) => {
+                tracing::warn!(id = %id, error = %err, "arXiv lookup failed");
+                return LookupOutcome::Unavailable(format!("arXiv did not answer ({err})"));
+            }
+        };
+        if let Err(err) =
+            self.store_batch(&mut poll, "arxiv-api", page.batch, Discovery::Lookup, now)
+        {
+            tracing::error!(id = %id, error = %err, "cannot store a looked-up paper");
+            return LookupOutcome::Unavailable("paperboy could not store it".to_owned());
+        }
+        match self.store.paper(id) {
+            Ok(Some(_)) => LookupOutcome::Found,
+            Ok(None) => LookupOutcome::NotFound,
+            Err(err) => {
+                tracing::error!(id = %id, error = %err, "cannot read a looked-up paper");
+                LookupOutcome::Unavailable("paperboy could not read it back".to_owned())
+            }
+        }
     }
 
     /// Polls every configured source once, in order.

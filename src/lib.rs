@@ -14,6 +14,7 @@ pub mod fetch;
 pub mod health;
 pub mod import;
 pub mod ingest;
+pub mod library;
 pub mod matching;
 pub mod outbox;
 pub mod paper;

@@ -15,9 +15,10 @@ use paperboy::clock::Clock;
 use paperboy::config::Config;
 use paperboy::daemon::App;
 use paperboy::ingest::{Ingestor, SourceReport, build_fetcher};
+use paperboy::library::RelatedQuery;
 use paperboy::matching::FollowQuery;
 use paperboy::preview::{self, PoolPaper};
-use paperboy::service::PreparedDigest;
+use paperboy::service::{PreparedDigest, RelatedOutcome};
 use paperboy::store::SubscriberExport;
 use paperboy::store::{Store, StoreError};
 use paperboy::subscriber::Address;
@@ -85,6 +86,37 @@ enum Command {
         #[arg(long, value_name = "FILE.jsonl")]
         corpus: Option<PathBuf>,
         /// Print every match as one JSON object per line: {"id","title","score"}, best first.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Papers related to a stored paper (arXiv id or link) or to some words, best first.
+    Related {
+        /// An arXiv id or link, a title, or any words. A paper the store lacks is fetched
+        /// from the arXiv API once (when the arXiv source is enabled).
+        #[arg(required_unless_present = "id", conflicts_with = "id")]
+        target: Option<String>,
+        /// The paper's id as written in the store or in --corpus (any string there).
+        #[arg(long)]
+        id: Option<String>,
+        /// How many papers; the config's limits.related_results if left out.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        top: Option<u32>,
+        /// Relate within a JSONL corpus (id, title, abstract per line; gzip or not)
+        /// instead of the store.
+        #[arg(long, value_name = "FILE.jsonl")]
+        corpus: Option<PathBuf>,
+        /// Print one JSON object per line: {"id","title","score"}, best first.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Stored papers matching a follow-language query, strongest first.
+    Search {
+        /// A query in the follow language, e.g. "\"state space model\" -survey".
+        query: String,
+        /// How many papers; the config's limits.search_results if left out.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        top: Option<u32>,
+        /// Print one JSON object per line: {"id","title","score"}, best first.
         #[arg(long)]
         json: bool,
     },
@@ -185,6 +217,23 @@ fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => run_preview(&config, &query, days, corpus.as_deref(), json),
         Command::ImportState { file } => import_state(&config, &file),
+        Command::Related {
+            target,
+            id,
+            top,
+            corpus,
+            json,
+        } => {
+            let top = top.map_or(config.limits.related_results, |n| n as usize);
+            match corpus {
+                Some(corpus) => run_related_corpus(&corpus, id, target, top, json),
+                None => run_related(config, id.or(target).unwrap_or_default(), top, json),
+            }
+        }
+        Command::Search { query, top, json } => {
+            let top = top.map_or(config.limits.search_results, |n| n as usize);
+            run_search(config, &query, top, json)
+        }
         Command::Backfill { from, to, only } => {
             if from > to {
                 bail!("--from {from} is after --to {to}");
@@ -380,6 +429,130 @@ fn run_preview(
         );
     }
     Ok(())
+}
+
+/// One result line of `related` and `search`.
+fn print_result(rank: usize, id: &str, title: &str, score: f32, json: bool, detail: &[String]) {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"id": id, "title": title, "score": score})
+        );
+        return;
+    }
+    println!("{rank:>3}. {score:6.3}  {id}  {}", single_line(title));
+    if !detail.is_empty() {
+        println!("              shares: {}", detail.join(", "));
+    }
+}
+
+fn single_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn run_related(config: Config, target: String, top: usize, json: bool) -> anyhow::Result<()> {
+    let parsed = paperboy::command::parse(
+        &format!("/related {target}"),
+        &paperboy::command::CommandLimits::default(),
+    );
+    let target = match parsed {
+        Ok(paperboy::command::Command::Related { target }) => target,
+        Ok(_) => bail!("cannot read {target:?} as a paper or text"),
+        Err(err) => bail!("{err}"),
+    };
+    let app = app(config)?;
+    runtime()?.block_on(async move {
+        let now = app.clock.now();
+        let outcome = app.service.related(&target, top, now).await?;
+        let answer = match outcome {
+            RelatedOutcome::Answer(answer) => answer,
+            RelatedOutcome::Unknown { reason, .. } => bail!("{reason}"),
+        };
+        if !json {
+            match &answer.query {
+                RelatedQuery::Paper(paper) => {
+                    println!("related to {}  {}", paper.id, single_line(&paper.title))
+                }
+                RelatedQuery::Text(text) => println!("related to {text:?}"),
+            }
+            if answer.results.is_empty() {
+                println!("no stored paper shares enough distinctive words with it");
+            }
+        }
+        for (rank, (paper, related)) in answer.results.iter().enumerate() {
+            print_result(
+                rank + 1,
+                paper.id.as_str(),
+                &paper.title,
+                related.score,
+                json,
+                &related.shared_terms,
+            );
+        }
+        app.store().flush_async().await?;
+        Ok(())
+    })
+}
+
+fn run_related_corpus(
+    corpus: &std::path::Path,
+    id: Option<String>,
+    text: Option<String>,
+    top: usize,
+    json: bool,
+) -> anyhow::Result<()> {
+    let (papers, skipped) = import::read_text_corpus(corpus)?;
+    if skipped > 0 {
+        eprintln!("{}: {skipped} malformed lines skipped", corpus.display());
+    }
+    let index = paperboy::related::RelatedIndex::build(
+        paperboy::related::RelatedConfig::default(),
+        papers
+            .iter()
+            .map(|p| (p.id.as_str(), p.title.as_str(), p.abstract_text.as_str())),
+    );
+    let related = match (&id, &text) {
+        (Some(id), _) => index
+            .related_to_id(id, top)
+            .with_context(|| format!("no paper with id {id:?} in {}", corpus.display()))?,
+        (None, Some(text)) => match index.related_to_id(text, top) {
+            Some(related) => related,
+            None => index.related_to_text(text, top),
+        },
+        (None, None) => bail!("give --id ID or some text"),
+    };
+    let titles: std::collections::HashMap<&str, &str> = papers
+        .iter()
+        .map(|p| (p.id.as_str(), p.title.as_str()))
+        .collect();
+    for (rank, item) in related.iter().enumerate() {
+        let title = titles.get(item.id.as_str()).copied().unwrap_or_default();
+        print_result(
+            rank + 1,
+            &item.id,
+            title,
+            item.score,
+            json,
+            &item.shared_terms,
+        );
+    }
+    Ok(())
+}
+
+fn run_search(config: Config, text: &str, top: usize, json: bool) -> anyhow::Result<()> {
+    let query = FollowQuery::parse(text, config.limits.max_query_chars)
+        .map_err(|err| anyhow::anyhow!("{err}"))?;
+    let app = app(config)?;
+    runtime()?.block_on(async move {
+        let answer = app.service.search(&query, top, app.clock.now()).await?;
+        if !json {
+            println!("{}: {} papers match", query.normalized(), answer.total);
+        }
+        for (rank, (paper, score)) in answer.matches.iter().enumerate() {
+            print_result(rank + 1, paper.id.as_str(), &paper.title, *score, json, &[]);
+        }
+        Ok(())
+    })
 }
 
 fn export_state(config: &Config, file: Option<&std::path::Path>) -> anyhow::Result<()> {

@@ -34,6 +34,9 @@ pub struct PaperItem {
     pub url: String,
     /// The follows that matched it, in the subscriber's words.
     pub matched: Vec<String>,
+    /// For related papers: the terms it shares with what was asked about.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shared: Vec<String>,
     pub upvotes: Option<u32>,
     /// A short piece of the abstract.
     pub snippet: String,
@@ -99,6 +102,9 @@ fn plain_item(item: &PaperItem) -> String {
     let mut facts = Vec::new();
     if !item.matched.is_empty() {
         facts.push(format!("matched: {}", item.matched.join(", ")));
+    }
+    if !item.shared.is_empty() {
+        facts.push(format!("shares: {}", item.shared.join(", ")));
     }
     if let Some(upvotes) = item.upvotes {
         facts.push(format!("{upvotes} upvotes"));

@@ -90,6 +90,10 @@ impl Scheduler {
                     () = shutdown.cancelled() => return Ok(()),
                 }
                 crate::daemon::write_status(&self.ingestor);
+                // New papers become related-papers and search results at once.
+                if let Err(err) = self.service.library().refresh_if_built().await {
+                    tracing::error!(error = %err, "cannot add new papers to the related-papers index");
+                }
                 report.ingested = true;
                 next_ingest = schedule::next_after(&self.ingest_schedule, Tz::UTC, now)
                     .unwrap_or(now + chrono::Duration::hours(1));

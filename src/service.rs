@@ -13,18 +13,22 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
-use crate::command::{self, Change, CommandLimits, Handled, HandlerContext, SubscriberState};
+use crate::command::{
+    self, Change, CommandLimits, Handled, HandlerContext, RelatedTarget, SubscriberState,
+};
 use crate::config::Config;
 use crate::digest::{self, Candidate, Digest, DigestInput, DigestLimits};
 use crate::engine::{FollowKey, MatchEngine};
 use crate::health::Verdict;
+use crate::ingest::{Ingestor, LookupOutcome};
+use crate::library::{Library, LibraryError, RelatedAnswer, RelatedQuery, SearchAnswer};
 use crate::matching::FollowQuery;
 use crate::outbox::OutboxEntry;
 use crate::paper::{Paper, PaperId};
 use crate::preview::{PoolPaper, preview};
 use crate::query::eval::{Doc, DocFrequencies, explain, explain_miss, hit_field_name};
 use crate::query::parse::print_query;
-use crate::reply::{Block, Reply};
+use crate::reply::{Block, PaperItem, Reply};
 use crate::status;
 use crate::store::{Store, StoreError};
 use crate::subscriber::{Address, Follow, Subscriber, SubscriberId};
@@ -41,6 +45,27 @@ pub struct Service {
     engine: OnceLock<RwLock<LiveEngine>>,
     /// Term weights and when they were computed.
     weights: Mutex<Option<(DateTime<Utc>, Arc<DocFrequencies>)>>,
+    /// Related papers and search.
+    library: Library,
+    /// Fetches papers the store lacks, for `/related ID`; `None` answers without asking.
+    ingestor: Option<Arc<Ingestor>>,
+    /// Ids arXiv recently said it does not have, so a repeated `/related` does not ask again.
+    not_on_arxiv: Mutex<HashMap<PaperId, DateTime<Utc>>>,
+}
+
+/// An id arXiv said it lacks is not asked about again for this long.
+const NOT_FOUND_MEMORY_HOURS: i64 = 1;
+/// At most this many such ids are remembered.
+const NOT_FOUND_MEMORY_IDS: usize = 10_000;
+
+/// What `/related` found, or why it found nothing.
+pub enum RelatedOutcome {
+    Answer(RelatedAnswer),
+    /// The paper is neither stored nor obtainable; `reason` is fit to show.
+    Unknown {
+        paper: PaperId,
+        reason: String,
+    },
 }
 
 /// The engine with the document frequencies its anchors were chosen by.
@@ -79,12 +104,25 @@ pub enum PreparedDigest {
 impl Service {
     pub fn new(store: Arc<Store>, config: Arc<Config>) -> Service {
         Service {
-            store,
             config,
             wake: Arc::new(Notify::new()),
             engine: OnceLock::new(),
             weights: Mutex::new(None),
+            library: Library::new(store.clone()),
+            ingestor: None,
+            not_on_arxiv: Mutex::new(HashMap::new()),
+            store,
         }
+    }
+
+    /// Lets `/related` fetch papers the store lacks through `ingestor`.
+    pub fn with_ingestor(mut self, ingestor: Arc<Ingestor>) -> Service {
+        self.ingestor = Some(ingestor);
+        self
+    }
+
+    pub fn library(&self) -> &Library {
+        &self.library
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -198,6 +236,8 @@ impl Service {
             Handled::ShowTrending { count } => self.trending_reply(count as usize, now),
             Handled::Preview { query } => self.preview_reply(&query, now),
             Handled::Why { paper } => self.why_reply(&subscriber, &paper, now),
+            Handled::Related { target } => self.related_reply(&target, now).await,
+            Handled::Search { query } => self.search_reply(&query, now).await,
         }
     }
 
@@ -676,6 +716,203 @@ impl Service {
         Ok(reply)
     }
 
+    /// The stored papers most related to `target`, fetching a paper the store lacks from
+    /// arXiv once.
+    pub async fn related(
+        &self,
+        target: &RelatedTarget,
+        top: usize,
+        now: DateTime<Utc>,
+    ) -> Result<RelatedOutcome, LibraryError> {
+        let id = match target {
+            RelatedTarget::Text(text) => {
+                return Ok(RelatedOutcome::Answer(
+                    self.library.related_to_text(text, top).await?,
+                ));
+            }
+            RelatedTarget::Paper(id) => id,
+        };
+        let paper = match self.store.paper(id)? {
+            Some(paper) => paper,
+            None => match self.look_up(id, now).await {
+                Ok(paper) => paper,
+                Err(reason) => {
+                    return Ok(RelatedOutcome::Unknown {
+                        paper: id.clone(),
+                        reason,
+                    });
+                }
+            },
+        };
+        Ok(RelatedOutcome::Answer(
+            self.library.related_to_paper(paper, top).await?,
+        ))
+    }
+
+    /// A paper the store lacks, from arXiv; or why not.
+    async fn look_up(&self, id: &PaperId, now: DateTime<Utc>) -> Result<Paper, String> {
+        let not_found = || format!("arXiv has no paper {id}; check the id");
+        {
+            let mut remembered = self.not_on_arxiv.lock().unwrap_or_else(|e| e.into_inner());
+            let horizon = now - chrono::Duration::hours(NOT_FOUND_MEMORY_HOURS);
+            remembered.retain(|_, at| *at > horizon);
+            if remembered.contains_key(id) {
+                return Err(not_found());
+            }
+        }
+        let Some(ingestor) = &self.ingestor else {
+            return Err(format!("{id} is not in paperboy's store"));
+        };
+        match ingestor.lookup_paper(id, now).await {
+            LookupOutcome::Found => match self.store.paper(id) {
+                Ok(Some(paper)) => Ok(paper),
+                _ => Err(not_found()),
+            },
+            LookupOutcome::NotFound => {
+                let mut remembered = self.not_on_arxiv.lock().unwrap_or_else(|e| e.into_inner());
+                if remembered.len() < NOT_FOUND_MEMORY_IDS {
+                    remembered.insert(id.clone(), now);
+                }
+                Err(not_found())
+            }
+            LookupOutcome::Disabled => Err(format!(
+                "{id} is not in paperboy's store, and fetching papers from arXiv is off here ([sources.arxiv] enabled = false)"
+            )),
+            LookupOutcome::Unavailable(reason) => Err(format!(
+                "{id} is not in paperboy's store and could not be fetched: {reason}; try again later"
+            )),
+        }
+    }
+
+    /// `/related`: the related papers with the terms each shares with the query.
+    pub async fn related_reply(
+        &self,
+        target: &RelatedTarget,
+        now: DateTime<Utc>,
+    ) -> Result<Reply, StoreError> {
+        let top = self.config.limits.related_results;
+        let outcome = match self.related(target, top, now).await {
+            Ok(outcome) => outcome,
+            Err(LibraryError::Store(err)) => return Err(err),
+            Err(err) => {
+                tracing::error!(error = %err, "related papers failed");
+                return Ok(Reply::text(
+                    "Related papers are unavailable right now; try again in a minute.",
+                ));
+            }
+        };
+        let answer = match outcome {
+            RelatedOutcome::Answer(answer) => answer,
+            RelatedOutcome::Unknown { reason, .. } => {
+                return Ok(Reply::text(format!("{}.", capitalized(&reason))));
+            }
+        };
+        let heading = match &answer.query {
+            RelatedQuery::Paper(paper) => format!("Related to {} — {}", paper.id, paper.title),
+            RelatedQuery::Text(text) => {
+                format!("Related to \"{}\"", crate::text::truncate_chars(text, 120))
+            }
+        };
+        let mut reply = Reply::new().with(Block::Heading(heading));
+        let items: Vec<PaperItem> = answer
+            .results
+            .iter()
+            .filter_map(|(paper, related)| {
+                let mut item = digest::paper_item(paper, &[]).ok()?;
+                item.shared = related.shared_terms.clone();
+                Some(item)
+            })
+            .collect();
+        if items.is_empty() {
+            reply.push(Block::Text(
+                "No stored paper shares enough distinctive words with it.".to_owned(),
+            ));
+            reply.push(Block::Hint(
+                "Try a title or a few specific words, e.g. /related sparse attention for long context."
+                    .to_owned(),
+            ));
+        } else {
+            reply.push(Block::Papers(items));
+        }
+        Ok(reply)
+    }
+
+    /// `/search`: the stored papers a query matches, strongest first.
+    pub async fn search(
+        &self,
+        query: &FollowQuery,
+        top: usize,
+        now: DateTime<Utc>,
+    ) -> Result<SearchAnswer, LibraryError> {
+        let weights: Arc<dyn crate::query::eval::TermWeights + Send + Sync> = self.weights(now)?;
+        self.library.search(query.clone(), weights, top, now).await
+    }
+
+    pub async fn search_reply(&self, text: &str, now: DateTime<Utc>) -> Result<Reply, StoreError> {
+        let Ok(query) = FollowQuery::parse(text, self.config.limits.max_query_chars) else {
+            return Ok(Reply::text(format!("Cannot search for {text:?}.")));
+        };
+        let answer = match self
+            .search(&query, self.config.limits.search_results, now)
+            .await
+        {
+            Ok(answer) => answer,
+            Err(LibraryError::Store(err)) => return Err(err),
+            Err(err) => {
+                tracing::error!(error = %err, "search failed");
+                return Ok(Reply::text(
+                    "Search is unavailable right now; try again in a minute.",
+                ));
+            }
+        };
+        let mut reply =
+            Reply::new().with(Block::Heading(format!("Search: {}", query.normalized())));
+        let scope = if answer.recent_only {
+            format!(
+                " among the papers of the last {} days",
+                crate::library::SEARCH_SCAN_DAYS
+            )
+        } else if answer.truncated {
+            format!(
+                " among the newest {} papers holding its rarest word",
+                crate::library::SEARCH_CANDIDATES
+            )
+        } else {
+            String::new()
+        };
+        let count = match answer.total {
+            0 => format!("No stored paper matches{scope}."),
+            1 => format!("1 paper matches{scope}."),
+            n if n > answer.matches.len() => {
+                format!(
+                    "{n} papers match{scope}; the best {}:",
+                    answer.matches.len()
+                )
+            }
+            n => format!("{n} papers match{scope}:"),
+        };
+        reply.push(Block::Text(count));
+        let items: Vec<PaperItem> = answer
+            .matches
+            .iter()
+            .filter_map(|(paper, _)| digest::paper_item(paper, &[]).ok())
+            .collect();
+        if items.is_empty() {
+            reply.push(Block::Hint(
+                "Try fewer words, OR, or a broader term; /help search shows the language."
+                    .to_owned(),
+            ));
+        } else {
+            reply.push(Block::Papers(items));
+            if answer.recent_only {
+                reply.push(Block::Hint(
+                    "Add a title or abstract word to search every stored paper.".to_owned(),
+                ));
+            }
+        }
+        Ok(reply)
+    }
+
     /// Papers of the recent Hugging Face days, for trending.
     fn trending_pool(&self, now: DateTime<Utc>) -> Result<Vec<Paper>, StoreError> {
         let since = now - chrono::Duration::days(TRENDING_WINDOW_DAYS);
@@ -716,5 +953,13 @@ fn command_name(text: &str) -> &str {
         word
     } else {
         "(not a command)"
+    }
+}
+
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }

@@ -992,3 +992,104 @@ fn a_dry_run_digest_records_nothing_and_export_round_trips() {
         .collect();
     assert_eq!(follows, ["diffusion"], "merging twice adds no duplicates");
 }
+
+// ---------------------------------------------------------------------------------------
+// Related papers and search from the command line
+
+#[test]
+fn related_over_a_corpus_file_prints_json_lines_best_first() {
+    let tmp = TempDir::new().unwrap();
+    let corpus = tmp.path().join("corpus.jsonl");
+    // Opaque ids, as any JSONL corpus may have; one malformed line.
+    let lines = [
+        r#"{"id": "a", "title": "Speculative decoding for fast inference", "abstract": "A draft model proposes tokens that the large model verifies in parallel."}"#,
+        r#"{"id": "b", "title": "Faster inference with speculative decoding", "abstract": "Draft tokens are verified in parallel by the target model."}"#,
+        r#"{"id": "c", "title": "Gaussian splatting for real-time rendering", "abstract": "Radiance fields rendered with anisotropic gaussians."}"#,
+        r#"{"id": "d", "title": "Relighting neural radiance fields", "abstract": null}"#,
+        r#"{"id": 7, "title": "no string id"}"#,
+    ];
+    std::fs::write(&corpus, lines.join("\n") + "\n").unwrap();
+    let related = |args: &[&str]| {
+        run(paperboy(tmp.path())
+            .args(["related", "--corpus"])
+            .arg(&corpus)
+            .args(args))
+    };
+    let out = related(&["--id", "a", "--json"]);
+    out.assert_success()
+        .assert_stderr_contains("1 malformed lines skipped");
+    let first: serde_json::Value =
+        serde_json::from_str(out.stdout.lines().next().expect("a line")).unwrap();
+    assert_eq!(first["id"], "b");
+    assert_eq!(first["title"], "Faster inference with speculative decoding");
+    assert!(first["score"].as_f64().unwrap() > 0.0);
+    assert!(!out.stdout.contains("\"id\":\"a\""), "{}", out.stdout);
+    let scores: Vec<f64> = out
+        .stdout
+        .lines()
+        .map(|line| {
+            serde_json::from_str::<serde_json::Value>(line).unwrap()["score"]
+                .as_f64()
+                .unwrap()
+        })
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+
+    related(&["--id", "c", "--top", "1"])
+        .assert_success()
+        .assert_stdout_contains("d  Relighting neural radiance fields");
+    related(&["radiance fields"])
+        .assert_success()
+        .assert_stdout_contains("  c  Gaussian");
+    related(&["--id", "zzz"])
+        .assert_failure()
+        .assert_stderr_contains("no paper with id \"zzz\"");
+    related(&["--id", "a", "--top", "0"]).assert_failure();
+    run(paperboy(tmp.path()).args(["related", "--corpus", "/nonexistent.jsonl", "--id", "a"]))
+        .assert_failure()
+        .assert_stderr_contains("/nonexistent.jsonl");
+}
+
+#[test]
+fn related_and_search_over_the_store() {
+    let tmp = TempDir::new().unwrap();
+    let data_dir = tmp.path().join("data");
+    let config = write_offline_config(tmp.path(), &data_dir, "");
+    run(paperboy(tmp.path())
+        .arg("--config")
+        .arg(&config)
+        .arg("ingest"))
+    .assert_success();
+    let with_config =
+        |args: &[&str]| run(paperboy(tmp.path()).arg("--config").arg(&config).args(args));
+    let out = with_config(&["search", "diffusion", "--json", "--top", "3"]);
+    out.assert_success();
+    assert_eq!(out.stdout.lines().count(), 3, "{}", out.stdout);
+    let first: serde_json::Value =
+        serde_json::from_str(out.stdout.lines().next().unwrap()).unwrap();
+    let id = first["id"].as_str().unwrap().to_owned();
+
+    let out = with_config(&[
+        "related",
+        &format!("https://arxiv.org/abs/{id}v2"),
+        "--json",
+    ]);
+    out.assert_success();
+    assert_eq!(out.stdout.lines().count(), 5, "{}", out.stdout);
+    assert!(
+        !out.stdout.contains(&format!("\"id\":\"{id}\"")),
+        "{}",
+        out.stdout
+    );
+    with_config(&["related", &id])
+        .assert_success()
+        .assert_stdout_contains(&format!("related to {id}"))
+        .assert_stdout_contains("shares: ");
+    // Not stored, and arXiv is off in this config.
+    with_config(&["related", "2403.99999"])
+        .assert_failure()
+        .assert_stderr_contains("fetching papers from arXiv is off");
+    with_config(&["search", "\"unbalanced"])
+        .assert_failure()
+        .assert_stderr_contains("quote");
+}

@@ -53,6 +53,24 @@ fn why(id: &str) -> Result<Command, &'static str> {
     })
 }
 
+fn related_paper(id: &str) -> Result<Command, &'static str> {
+    Ok(Command::Related {
+        target: RelatedTarget::Paper(PaperId::parse(id).unwrap()),
+    })
+}
+
+fn related_text(text: &str) -> Result<Command, &'static str> {
+    Ok(Command::Related {
+        target: RelatedTarget::Text(text.to_owned()),
+    })
+}
+
+fn search(query: &str) -> Result<Command, &'static str> {
+    Ok(Command::Search {
+        query: query.to_owned(),
+    })
+}
+
 fn help(topic: Option<&str>) -> Result<Command, &'static str> {
     Ok(Command::Help {
         topic: topic.map(str::to_owned),
@@ -273,6 +291,60 @@ fn parse_table() {
     check("/why 2413.01234", Err(&bad_paper("2413.01234")));
     check("/why 2403.01234v0", Err(&bad_paper("2403.01234v0")));
     check("/why diffusion", Err(&bad_paper("diffusion")));
+
+    // /related: a paper in any form /why takes, or else text (a title, some words).
+    const NO_RELATED: &str = "/related needs an arXiv id, a link, a title or a few words, e.g. /related 2403.01234 or /related sparse attention for long context";
+    check("/related", Err(NO_RELATED));
+    check("/related \u{200F} ", Err(NO_RELATED));
+    check("/related 2403.01234", related_paper("2403.01234"));
+    check(
+        "/RELATED@paperboy_bot 2403.01234v2",
+        related_paper("2403.01234"),
+    );
+    check("/related arXiv:2403.01234", related_paper("2403.01234"));
+    check(
+        "/related https://arxiv.org/pdf/2403.01234v1.pdf",
+        related_paper("2403.01234"),
+    );
+    check(
+        "/related arxiv.org/abs/2403.01234",
+        related_paper("2403.01234"),
+    );
+    check(
+        "/related <https://arxiv.org/abs/2403.01234>",
+        related_paper("2403.01234"),
+    );
+    check("/related hep-th/9901001", related_paper("hep-th/9901001"));
+    check("/related 2413.01234", related_text("2413.01234"));
+    check(
+        "/related Sparse   attention\nfor long context",
+        related_text("Sparse attention for long context"),
+    );
+    check(
+        "/related Attention Is All You Need",
+        related_text("Attention Is All You Need"),
+    );
+    check(
+        &format!("/related {}", "x".repeat(1001)),
+        Err(
+            "that is 1001 characters; /related reads at most 1000, enough for a title and an abstract's first lines",
+        ),
+    );
+    check(
+        &format!("/related {}", "x".repeat(1000)),
+        related_text(&"x".repeat(1000)),
+    );
+
+    // /search: the follow language.
+    check(
+        "/search",
+        Err("/search needs a query, e.g. /search \"diffusion model\" au:karpathy"),
+    );
+    check("/search diffusion  -survey", search("diffusion -survey"));
+    check(
+        "/search \"unbalanced",
+        Err("the quote before 'unbalanced' is never closed; end the phrase with another \""),
+    );
     check(
         "/why 2403.01234 2403.05678",
         Err(&bad_paper("2403.01234 2403.05678")),
@@ -497,8 +569,8 @@ fn command_table_fits_telegram_and_discord() {
     assert_eq!(
         sorted,
         [
-            "digest", "follow", "follows", "help", "mode", "pause", "preview", "resume",
-            "schedule", "settings", "start", "timezone", "trending", "unfollow", "why"
+            "digest", "follow", "follows", "help", "mode", "pause", "preview", "related", "resume",
+            "schedule", "search", "settings", "start", "timezone", "trending", "unfollow", "why"
         ]
     );
 }
@@ -623,6 +695,8 @@ fn help_lists_every_command() {
 - /unfollow NUMBER | QUERY — Stop following a query
 - /digest — Send your digest now
 - /why ARXIV_ID | URL — Why a paper did or didn't match your follows
+- /related ARXIV_ID | URL | TITLE | WORDS — Papers related to a paper or to some words
+- /search QUERY — Search stored papers with the follow language
 - /trending [N] — Most upvoted papers on Hugging Face today
 - /schedule [SPEC] — Show or set when digests arrive
 - /timezone [ZONE] — Show or set your time zone

@@ -42,6 +42,11 @@ pub enum Handled {
     /// The shell says which of the subscriber's follows match `paper`, on which words and
     /// in which field, or why none does.
     Why { paper: PaperId },
+    /// The shell lists the stored papers most related to `target`.
+    Related { target: RelatedTarget },
+    /// The shell lists the stored papers `query` (a valid follow, in normal form) matches,
+    /// strongest first.
+    Search { query: String },
 }
 
 /// One change to a subscriber's state, for the shell to store.
@@ -73,6 +78,10 @@ pub fn handle(command: &Command, state: &SubscriberState<'_>, ctx: &HandlerConte
         Command::Why { paper } => Handled::Why {
             paper: paper.clone(),
         },
+        Command::Related { target } => Handled::Related {
+            target: target.clone(),
+        },
+        Command::Search { query } => search(query, ctx),
         Command::Schedule { spec: None } => done(show_schedule(state.subscriber, ctx.now)),
         Command::Schedule { spec: Some(spec) } => set_schedule(spec, state.subscriber, ctx.now),
         Command::Timezone { zone: None } => done(show_time_zone(state.subscriber, ctx.now)),
@@ -242,6 +251,15 @@ fn follow(query: &str, state: &SubscriberState<'_>, ctx: &HandlerContext) -> Han
 fn preview(query: &str, ctx: &HandlerContext) -> Handled {
     match check_query(query, ctx.limits.max_query_chars) {
         Ok(parsed) => Handled::Preview {
+            query: parsed.normalized(),
+        },
+        Err(error) => done(error.to_reply()),
+    }
+}
+
+fn search(query: &str, ctx: &HandlerContext) -> Handled {
+    match check_query(query, ctx.limits.max_query_chars) {
+        Ok(parsed) => Handled::Search {
             query: parsed.normalized(),
         },
         Err(error) => done(error.to_reply()),

@@ -59,6 +59,22 @@ pub const COMMANDS: &[CommandInfo] = &[
                   /why https://arxiv.org/abs/2403.01234v2.",
     },
     CommandInfo {
+        name: "related",
+        args: "ARXIV_ID | URL | TITLE | WORDS",
+        summary: "Papers related to a paper or to some words",
+        details: "The stored papers closest to an arXiv paper (id or link; fetched from \
+                  arXiv if new) or to a title or words, with the terms they share. Examples: \
+                  /related 2403.01234, /related sparse attention for long context.",
+    },
+    CommandInfo {
+        name: "search",
+        args: "QUERY",
+        summary: "Search stored papers with the follow language",
+        details: "Lists the stored papers a query matches, strongest match first. Same \
+                  language as /follow; nothing is saved. Examples: /search \"state space \
+                  model\" -survey, /search au:\"yann lecun\", /search cat:cs.CV segmentation.",
+    },
+    CommandInfo {
         name: "trending",
         args: "[N]",
         summary: "Most upvoted papers on Hugging Face today",

@@ -42,6 +42,14 @@ pub enum Command {
     Why {
         paper: PaperId,
     },
+    /// Papers related to a paper or to some words.
+    Related {
+        target: RelatedTarget,
+    },
+    /// `query` is as typed (whitespace collapsed) and parses like a `/follow` query.
+    Search {
+        query: String,
+    },
     /// `None` shows the current schedule.
     Schedule {
         spec: Option<String>,
@@ -61,6 +69,15 @@ pub enum Command {
         mode: Option<DigestMode>,
     },
     Settings,
+}
+
+/// What `/related` relates to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RelatedTarget {
+    /// An arXiv id or link; the version, if one was given, is dropped.
+    Paper(PaperId),
+    /// A title or any words, whitespace collapsed.
+    Text(String),
 }
 
 /// Which follow `/unfollow` removes.
@@ -120,6 +137,16 @@ pub enum CommandError {
     MissingPreviewQuery,
     #[error("/why needs an arXiv id or link, e.g. /why 2403.01234")]
     MissingPaper,
+    #[error(
+        "/related needs an arXiv id, a link, a title or a few words, e.g. /related 2403.01234 or /related sparse attention for long context"
+    )]
+    MissingRelatedTarget,
+    #[error("/search needs a query, e.g. /search \"diffusion model\" au:karpathy")]
+    MissingSearchQuery,
+    #[error(
+        "that is {given} characters; /related reads at most {limit}, enough for a title and an abstract's first lines"
+    )]
+    RelatedTextTooLong { given: usize, limit: usize },
     /// `given` is as typed, made safe to echo; quoted, so the reply's capital letter
     /// never changes it.
     #[error(

@@ -58,6 +58,8 @@ pub fn parse(text: &str, limits: &CommandLimits) -> Result<Command, CommandError
         "follows" => no_args(Command::Follows, "follows"),
         "preview" => parse_preview(&args, limits),
         "why" => parse_why(&args),
+        "related" => parse_related(&args),
+        "search" => parse_search(&args, limits),
         "schedule" => Ok(Command::Schedule {
             spec: non_empty(args),
         }),
@@ -121,10 +123,52 @@ fn parse_preview(args: &str, limits: &CommandLimits) -> Result<Command, CommandE
     })
 }
 
+/// Longest free text `/related` reads: a title and the start of an abstract.
+pub const MAX_RELATED_TEXT_CHARS: usize = 1000;
+
+fn parse_related(args: &str) -> Result<Command, CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::MissingRelatedTarget);
+    }
+    if let Some(paper) = paper_reference(args) {
+        return Ok(Command::Related {
+            target: RelatedTarget::Paper(paper),
+        });
+    }
+    let given = args.chars().count();
+    if given > MAX_RELATED_TEXT_CHARS {
+        return Err(CommandError::RelatedTextTooLong {
+            given,
+            limit: MAX_RELATED_TEXT_CHARS,
+        });
+    }
+    Ok(Command::Related {
+        target: RelatedTarget::Text(args.to_owned()),
+    })
+}
+
+fn parse_search(args: &str, limits: &CommandLimits) -> Result<Command, CommandError> {
+    if args.is_empty() {
+        return Err(CommandError::MissingSearchQuery);
+    }
+    check_query(args, limits.max_query_chars)?;
+    Ok(Command::Search {
+        query: args.to_owned(),
+    })
+}
+
 fn parse_why(args: &str) -> Result<Command, CommandError> {
     if args.is_empty() {
         return Err(CommandError::MissingPaper);
     }
+    match paper_reference(args) {
+        Some(paper) => Ok(Command::Why { paper }),
+        None => Err(CommandError::BadPaper { given: echo(args) }),
+    }
+}
+
+/// An arXiv id or link as people paste them, version dropped; `None` when it is neither.
+fn paper_reference(args: &str) -> Option<PaperId> {
     // Discord users wrap links in <> to suppress the preview card, and links copied from an
     // address bar often lack the scheme; both still name the paper.
     let link = args
@@ -142,10 +186,7 @@ fn parse_why(args: &str) -> Result<Command, CommandError> {
     } else {
         parse_versioned(link)
     };
-    match parsed {
-        Ok((paper, _version)) => Ok(Command::Why { paper }),
-        Err(_) => Err(CommandError::BadPaper { given: echo(args) }),
-    }
+    parsed.ok().map(|(paper, _version)| paper)
 }
 
 fn parse_unfollow(args: &str, limits: &CommandLimits) -> Result<Command, CommandError> {

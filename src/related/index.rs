@@ -472,6 +472,30 @@ impl RelatedIndex {
         self.rescore(&query, &all, None, top)
     }
 
+    /// How many stored papers contain `term` (a canonical term, as follows write it; a
+    /// two-word compound in its joined form), or `None` when no paper's index entry has it
+    /// (stopwords are never indexed).
+    pub fn papers_with_term_count(&self, term: &str) -> Option<u32> {
+        let id = self.vocabulary.get(term)?;
+        Some(self.vocabulary.df(id))
+    }
+
+    /// The ids of the stored papers that contain `term`, in no particular order; empty when
+    /// no paper's index entry has it. For search: a cheap superset to evaluate a query on.
+    pub fn papers_with_term(&self, term: &str) -> Vec<&str> {
+        let Some(id) = self.vocabulary.get(term) else {
+            return Vec::new();
+        };
+        let recent = self.recent.get(&id).map_or(&[][..], Vec::as_slice);
+        self.packed
+            .postings(id)
+            .chain(recent.iter().copied())
+            .filter_map(|(number, _)| self.papers.get(number as usize))
+            .filter(|paper| paper.alive)
+            .map(|paper| &*paper.id)
+            .collect()
+    }
+
     /// An estimate of the heap the index holds, in bytes.
     pub fn memory_bytes(&self) -> usize {
         let papers: usize = self

@@ -23,6 +23,12 @@ pub use baseline::{BaselineConfig, TfidfBaseline};
 pub use evaluate::{Evaluation, JudgmentError, Judgments, QueryScores};
 pub use index::{RelatedConfig, RelatedIndex};
 
+/// Whether the index leaves a word out on its own (stopwords, numbers, single characters),
+/// so no paper can be found by it.
+pub fn is_unindexed(term: &str) -> bool {
+    terms::is_dropped_unigram(term)
+}
+
 /// One related paper: its id, the cosine similarity to the query (0 to 1), and the few
 /// shared terms that contributed most, as a reason (`"diffusion model"`, `"sparse attention"`).
 #[derive(Clone, Debug, PartialEq)]

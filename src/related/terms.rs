@@ -218,7 +218,7 @@ stopwords![
 
 /// Whether a unigram carries no topic on its own: a stopword, a number (`2024`, `3.5`), or
 /// a single character (a variable name).
-fn is_dropped_unigram(term: &str) -> bool {
+pub(crate) fn is_dropped_unigram(term: &str) -> bool {
     is_stopword(term) || term.chars().nth(1).is_none() || is_number(term)
 }
 
@@ -419,7 +419,6 @@ impl Vocabulary {
         self.ends.len()
     }
 
-    #[cfg(test)]
     pub fn get(&self, key: &str) -> Option<u32> {
         self.get_hashed(key, hash_key(key))
     }

@@ -40,6 +40,9 @@ fn paper(item: &PaperItem) -> String {
     if !item.matched.is_empty() {
         facts.push(format!("matched: {}", escape(&item.matched.join(", "))));
     }
+    if !item.shared.is_empty() {
+        facts.push(format!("shares: {}", escape(&item.shared.join(", "))));
+    }
     if let Some(upvotes) = item.upvotes {
         facts.push(format!("▲ {upvotes}"));
     }
@@ -82,6 +85,7 @@ mod tests {
                 authors: "Ada Lovelace and Alan Turing".into(),
                 url: "https://arxiv.org/abs/2601.00001".into(),
                 matched: vec!["attention".into()],
+                shared: Vec::new(),
                 upvotes: Some(12),
                 snippet: "We show_that <b>x</b>.".into(),
             }]))
