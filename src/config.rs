@@ -76,6 +76,7 @@ pub struct Config {
     pub digest: DigestConfig,
     pub limits: LimitsConfig,
     pub delivery: DeliveryConfig,
+    pub telegram: TelegramConfig,
     /// Subscribers created (if missing) when paperboy starts: a demo, or an operator's own.
     pub subscribers: Vec<ConfiguredSubscriber>,
 }
@@ -94,6 +95,30 @@ pub struct DigestConfig {
     /// A new subscriber's first digest covers papers stored this many hours before they
     /// subscribed, so it is not empty.
     pub first_digest_lookback_hours: u64,
+}
+
+/// The Telegram front end. Off without a token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct TelegramConfig {
+    /// The bot token from @BotFather (or `token_file`, or PAPERBOY_TELEGRAM__TOKEN).
+    pub token: Option<Secret>,
+    pub token_file: Option<PathBuf>,
+    /// The Bot API server: Telegram's, or a self-hosted one.
+    pub api_url: String,
+    /// How long one getUpdates long poll may wait for news, in seconds.
+    pub poll_timeout_secs: u32,
+}
+
+impl Default for TelegramConfig {
+    fn default() -> TelegramConfig {
+        TelegramConfig {
+            token: None,
+            token_file: None,
+            api_url: "https://api.telegram.org".to_owned(),
+            poll_timeout_secs: 30,
+        }
+    }
 }
 
 /// Most papers one `/related` or `/search` reply may list.
@@ -260,6 +285,7 @@ impl Default for Config {
             digest: DigestConfig::default(),
             limits: LimitsConfig::default(),
             delivery: DeliveryConfig::default(),
+            telegram: TelegramConfig::default(),
             subscribers: Vec::new(),
         }
     }
@@ -370,7 +396,11 @@ impl Config {
             .unwrap_or_else(|err| {
                 // The example is checked by a test; this only guards against a broken build.
                 tracing::error!(error = %err, "the embedded example config does not parse");
-                Config::default()
+                // Still offline: the embedded default never reaches the network.
+                let mut config = Config::default();
+                config.sources.hf.enabled = false;
+                config.sources.arxiv.enabled = false;
+                config
             })
     }
 
@@ -434,6 +464,12 @@ impl Config {
             "sources.hf.token",
             hf.token.take(),
             hf.token_file.as_deref(),
+        )?;
+        let telegram = &mut self.telegram;
+        telegram.token = resolve_secret(
+            "telegram.token",
+            telegram.token.take(),
+            telegram.token_file.as_deref(),
         )?;
         Ok(())
     }
@@ -515,6 +551,21 @@ impl Config {
             .map_err(|err| bad("ingest.schedule", err.to_string()))?;
         if self.http.request_timeout_secs == 0 || self.http.connect_timeout_secs == 0 {
             return Err(bad("http", "timeouts must be at least 1 second".into()));
+        }
+        if reqwest::Url::parse(&self.telegram.api_url)
+            .map(|url| !matches!(url.scheme(), "http" | "https"))
+            .unwrap_or(true)
+        {
+            return Err(bad(
+                "telegram.api_url",
+                format!("{:?} is not an http(s) URL", self.telegram.api_url),
+            ));
+        }
+        if !(1..=50).contains(&self.telegram.poll_timeout_secs) {
+            return Err(bad(
+                "telegram.poll_timeout_secs",
+                "must be from 1 to 50 (Telegram holds a long poll at most 50 s)".into(),
+            ));
         }
         if self.http.max_body_mb == 0 {
             return Err(bad("http.max_body_mb", "must be at least 1".into()));

@@ -19,7 +19,11 @@ use crate::service::Service;
 use crate::status;
 use crate::store::{Store, StoreError};
 use crate::subscriber::{Address, Follow, SubscriberId};
+use crate::telegram::Telegram;
 use crate::transports::{console::ConsoleTransport, file::FileTransport};
+
+/// The deliverer's own limit for transports whose front end keeps the platform's limits.
+const UNLIMITED_PER_SECOND: u32 = 1000;
 
 /// Everything the daemon runs on, built once from the config.
 pub struct App {
@@ -27,10 +31,13 @@ pub struct App {
     pub ingestor: Arc<Ingestor>,
     pub deliverer: Arc<Deliverer>,
     pub clock: Clock,
+    /// The Telegram front end, when a token is configured.
+    pub telegram: Option<Telegram>,
 }
 
 impl App {
-    /// Wires the parts together. The embedded transports (console, files) are always on.
+    /// Wires the parts together. The embedded transports (console, files) are always on;
+    /// a chat front end is on when its token is configured. Call inside a tokio runtime.
     pub fn new(ingestor: Ingestor, clock: Clock) -> App {
         let store = ingestor.store().clone();
         let config = Arc::new(ingestor.config().clone());
@@ -38,15 +45,29 @@ impl App {
             max_attempts: config.delivery.max_attempts,
             ..RetryPolicy::default()
         };
-        let deliverer = Deliverer::new(store.clone(), policy)
+        let mut deliverer = Deliverer::new(store.clone(), policy)
             .with_transport(Arc::new(ConsoleTransport), 1000)
             .with_transport(Arc::new(FileTransport::new(config.file_dir())), 1000);
         let ingestor = Arc::new(ingestor);
+        let service = Arc::new(Service::new(store, config.clone()).with_ingestor(ingestor.clone()));
+        let telegram = match Telegram::from_config(&config.telegram, service.clone(), clock) {
+            Ok(telegram) => telegram,
+            Err(err) => {
+                tracing::error!(error = %err, "the Telegram front end is off");
+                None
+            }
+        };
+        if let Some(telegram) = &telegram {
+            // Telegram's limits are kept by the front end, for replies and digests alike;
+            // this one never binds first.
+            deliverer = deliverer.with_transport(telegram.transport(), UNLIMITED_PER_SECOND);
+        }
         App {
-            service: Arc::new(Service::new(store, config).with_ingestor(ingestor.clone())),
+            service,
             ingestor,
             deliverer: Arc::new(deliverer),
             clock,
+            telegram,
         }
     }
 
@@ -190,8 +211,16 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
             tracing::error!(error = %err, "cannot build the related-papers index");
         }
     });
+    let telegram = app.telegram.clone().map(|telegram| {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { telegram.run(shutdown).await })
+    });
     let result = app.scheduler().run(&on_start, &shutdown).await;
     index_build.abort();
+    shutdown.cancel();
+    if let Some(telegram) = telegram {
+        let _ = telegram.await;
+    }
     if let Err(err) = &result {
         tracing::error!(error = %err, "the scheduler stopped on an error");
     }

@@ -14,9 +14,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+pub use governor::Quota;
+use governor::RateLimiter;
 use governor::clock::Clock as GovernorClock;
 use governor::nanos::Nanos;
-use governor::{Quota, RateLimiter};
 
 use crate::outbox::OutboxEntry;
 use crate::reply::Reply;
@@ -160,6 +161,62 @@ type TransportLimiter = RateLimiter<
     TokioGovernorClock,
     governor::middleware::NoOpMiddleware<Nanos>,
 >;
+
+type ConversationKeyedLimiter = RateLimiter<
+    i64,
+    governor::state::keyed::HashMapStateStore<i64>,
+    TokioGovernorClock,
+    governor::middleware::NoOpMiddleware<Nanos>,
+>;
+
+/// A chat platform's limits, on tokio's clock: a quota per conversation, a tighter one for
+/// group conversations, and one overall. Front ends pass every send (replies and digests)
+/// through one of these, so the platform's limits are kept in one place.
+pub struct ConversationLimits {
+    clock: TokioGovernorClock,
+    overall: TransportLimiter,
+    per_conversation: ConversationKeyedLimiter,
+    per_group: ConversationKeyedLimiter,
+}
+
+impl ConversationLimits {
+    /// Must be created inside a tokio runtime (its clock starts at tokio's now).
+    pub fn new(overall: Quota, per_conversation: Quota, per_group: Quota) -> ConversationLimits {
+        let clock = TokioGovernorClock {
+            start: tokio::time::Instant::now(),
+        };
+        ConversationLimits {
+            overall: RateLimiter::direct_with_clock(overall, clock.clone()),
+            per_conversation: RateLimiter::new(
+                per_conversation,
+                governor::state::keyed::HashMapStateStore::default(),
+                clock.clone(),
+            ),
+            per_group: RateLimiter::new(
+                per_group,
+                governor::state::keyed::HashMapStateStore::default(),
+                clock.clone(),
+            ),
+            clock,
+        }
+    }
+
+    /// Waits until one more message to `conversation` is within every limit, and counts it.
+    pub async fn until_ready(&self, conversation: i64, group: bool) {
+        let pause = |wait: Duration| tokio::time::sleep(wait.max(Duration::from_millis(1)));
+        while let Err(not_until) = self.per_conversation.check_key(&conversation) {
+            pause(not_until.wait_time_from(self.clock.now())).await;
+        }
+        if group {
+            while let Err(not_until) = self.per_group.check_key(&conversation) {
+                pause(not_until.wait_time_from(self.clock.now())).await;
+            }
+        }
+        while let Err(not_until) = self.overall.check() {
+            pause(not_until.wait_time_from(self.clock.now())).await;
+        }
+    }
+}
 
 /// What one delivery round did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

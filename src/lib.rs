@@ -30,5 +30,6 @@ pub mod sources;
 pub mod status;
 pub mod store;
 pub mod subscriber;
+pub mod telegram;
 pub mod text;
 pub mod transports;

@@ -266,13 +266,19 @@ fn ingestor(config: Config) -> anyhow::Result<Ingestor> {
     Ok(Ingestor::new(store, fetcher, Arc::new(config)))
 }
 
-fn app(config: Config) -> anyhow::Result<App> {
-    Ok(App::new(ingestor(config)?, Clock::System))
+/// The runtime and the app built inside it (front ends spawn their workers on it).
+fn app(config: Config) -> anyhow::Result<(tokio::runtime::Runtime, App)> {
+    let runtime = runtime()?;
+    let app = {
+        let _inside = runtime.enter();
+        App::new(ingestor(config)?, Clock::System)
+    };
+    Ok((runtime, app))
 }
 
 fn run_daemon(config: Config, once: bool) -> anyhow::Result<()> {
-    let app = app(config)?;
-    runtime()?.block_on(async move {
+    let (runtime, app) = app(config)?;
+    runtime.block_on(async move {
         let shutdown = shutdown::listen().context("cannot listen for signals")?;
         if once {
             let report = tokio::select! {
@@ -314,8 +320,8 @@ fn parse_address(text: &str) -> anyhow::Result<Address> {
 
 fn run_command(config: Config, address: &str, text: &str) -> anyhow::Result<()> {
     let address = parse_address(address)?;
-    let app = app(config)?;
-    runtime()?.block_on(async move {
+    let (runtime, app) = app(config)?;
+    runtime.block_on(async move {
         let now = app.clock.now();
         app.ensure_configured_subscribers(now)?;
         let reply = app.service.run_command(&address, text, now).await?;
@@ -334,8 +340,8 @@ fn run_command(config: Config, address: &str, text: &str) -> anyhow::Result<()> 
 
 fn run_digest(config: Config, subscriber: &str, dry_run: bool) -> anyhow::Result<()> {
     let address = parse_address(subscriber)?;
-    let app = app(config)?;
-    runtime()?.block_on(async move {
+    let (runtime, app) = app(config)?;
+    runtime.block_on(async move {
         let now = app.clock.now();
         let Some(subscriber) = app.store().subscriber_by_address(&address)? else {
             bail!(
@@ -460,8 +466,8 @@ fn run_related(config: Config, target: String, top: usize, json: bool) -> anyhow
         Ok(_) => bail!("cannot read {target:?} as a paper or text"),
         Err(err) => bail!("{err}"),
     };
-    let app = app(config)?;
-    runtime()?.block_on(async move {
+    let (runtime, app) = app(config)?;
+    runtime.block_on(async move {
         let now = app.clock.now();
         let outcome = app.service.related(&target, top, now).await?;
         let answer = match outcome {
@@ -542,8 +548,8 @@ fn run_related_corpus(
 fn run_search(config: Config, text: &str, top: usize, json: bool) -> anyhow::Result<()> {
     let query = FollowQuery::parse(text, config.limits.max_query_chars)
         .map_err(|err| anyhow::anyhow!("{err}"))?;
-    let app = app(config)?;
-    runtime()?.block_on(async move {
+    let (runtime, app) = app(config)?;
+    runtime.block_on(async move {
         let answer = app.service.search(&query, top, app.clock.now()).await?;
         if !json {
             println!("{}: {} papers match", query.normalized(), answer.total);

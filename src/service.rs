@@ -137,7 +137,7 @@ impl Service {
         self.wake.clone()
     }
 
-    fn command_limits(&self) -> CommandLimits {
+    pub fn command_limits(&self) -> CommandLimits {
         CommandLimits {
             max_follows: self.config.limits.max_follows,
             max_query_chars: self.config.limits.max_query_chars,
@@ -482,8 +482,12 @@ impl Service {
                             matched: Vec::new(),
                             strength: 0.0,
                         });
-                    candidate.strength += strength;
-                    candidate.matched.push(print_query(node));
+                    // A follow counts once per paper, however the engine found it.
+                    let query = print_query(node);
+                    if !candidate.matched.contains(&query) {
+                        candidate.strength += strength;
+                        candidate.matched.push(query);
+                    }
                 }
             }
         }
@@ -714,6 +718,25 @@ impl Service {
             ));
         }
         Ok(reply)
+    }
+
+    /// Records a 👍 or 👎 from the subscriber at `address` on a stored paper. `false` when
+    /// there is no such paper.
+    pub fn record_feedback(
+        &self,
+        address: &Address,
+        paper: &PaperId,
+        vote: crate::store::Vote,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        if self.store.paper(paper)?.is_none() {
+            return Ok(false);
+        }
+        let subscriber = self.subscriber_for(address, now)?;
+        self.store
+            .record_feedback(subscriber.id, paper, vote, now)?;
+        tracing::info!(subscriber = %subscriber.id, paper = %paper, ?vote, "feedback");
+        Ok(true)
     }
 
     /// The stored papers most related to `target`, fetching a paper the store lacks from

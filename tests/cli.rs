@@ -233,7 +233,7 @@ fn a_running_daemon_locks_the_store_but_status_still_works() {
         .assert_success()
         .assert_stdout_contains("(the daemon is running; figures as of ")
         .assert_stdout_contains(&format!(
-            "store: {} (schema v2, 30 papers",
+            "store: {} (schema v3, 30 papers",
             data_dir.display()
         ))
         .assert_stdout_contains("sample-hf  healthy");

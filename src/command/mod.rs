@@ -71,6 +71,33 @@ pub enum Command {
     Settings,
 }
 
+impl Command {
+    /// Whether the command changes the subscriber's follows or settings, or makes paperboy
+    /// send on its behalf. In a group chat or a server channel only its administrators may
+    /// run such commands; anyone may run the others.
+    pub fn changes_state(&self) -> bool {
+        match self {
+            Command::Follow { .. }
+            | Command::Unfollow { .. }
+            | Command::Pause
+            | Command::Resume
+            | Command::Digest => true,
+            Command::Schedule { spec } => spec.is_some(),
+            Command::Timezone { zone } => zone.is_some(),
+            Command::Mode { mode } => mode.is_some(),
+            Command::Start
+            | Command::Help { .. }
+            | Command::Follows
+            | Command::Preview { .. }
+            | Command::Why { .. }
+            | Command::Related { .. }
+            | Command::Search { .. }
+            | Command::Trending { .. }
+            | Command::Settings => false,
+        }
+    }
+}
+
 /// What `/related` relates to.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum RelatedTarget {

@@ -17,6 +17,8 @@
 //!   follow ids grow, so a subscriber's follows list in the order they were added.
 //! - `sent_at_by_subscriber_paper`: subscriber id (u64 BE) ++ paper id -> queued-at micros (u64 BE).
 //! - `outbox_by_id`: outbox id (u64 BE) -> `OutboxEntry` JSON; only pending entries.
+//! - `feedback_by_subscriber_paper`: subscriber id (u64 BE) ++ paper id -> `Feedback` JSON
+//!   (the latest 👍 or 👎 a subscriber gave a paper).
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -32,7 +34,7 @@ use crate::paper::{Discovery, MergeOutcome, Paper, PaperId, PaperObservation, me
 
 mod subscribers;
 
-pub use subscribers::SubscriberExport;
+pub use subscribers::{Feedback, SubscriberExport, Vote};
 
 const TREE_META: &str = "meta_by_key";
 const TREE_PAPERS: &str = "paper_by_id";
@@ -43,6 +45,7 @@ const TREE_SUBSCRIBER_IDS: &str = "subscriber_id_by_address";
 const TREE_FOLLOWS: &str = "follow_by_subscriber";
 const TREE_SENT: &str = "sent_at_by_subscriber_paper";
 const TREE_OUTBOX: &str = "outbox_by_id";
+const TREE_FEEDBACK: &str = "feedback_by_subscriber_paper";
 const KEY_SCHEMA_VERSION: &[u8] = b"schema_version";
 
 /// One step of the schema, applied once, in order, when a store older than it is opened.
@@ -77,6 +80,14 @@ pub const MIGRATIONS: &[Migration] = &[
             ] {
                 db.open_tree(name)?;
             }
+            Ok(())
+        },
+    },
+    Migration {
+        version: 3,
+        description: "feedback on papers",
+        apply: |db| {
+            db.open_tree(TREE_FEEDBACK)?;
             Ok(())
         },
     },
@@ -171,6 +182,7 @@ pub struct Store {
     follows: sled::Tree,
     sent: sled::Tree,
     outbox: sled::Tree,
+    feedback: sled::Tree,
     /// Serializes read-modify-write of subscribers and their follows.
     subscriber_writes: Mutex<()>,
     data_dir: PathBuf,
@@ -234,6 +246,7 @@ impl Store {
             follows: db.open_tree(TREE_FOLLOWS)?,
             sent: db.open_tree(TREE_SENT)?,
             outbox: db.open_tree(TREE_OUTBOX)?,
+            feedback: db.open_tree(TREE_FEEDBACK)?,
             subscriber_writes: Mutex::new(()),
             meta,
             db,

@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::{
-    Store, StoreError, TREE_FOLLOWS, TREE_OUTBOX, TREE_SUBSCRIBERS, decode, encode, micros,
-    transaction_error,
+    Store, StoreError, TREE_FEEDBACK, TREE_FOLLOWS, TREE_OUTBOX, TREE_SUBSCRIBERS, decode,
+    encode, micros, transaction_error,
 };
 use crate::outbox::OutboxEntry;
 use crate::paper::PaperId;
@@ -32,7 +32,50 @@ fn prefixed(id: SubscriberId, rest: &[u8]) -> Vec<u8> {
     key
 }
 
+/// A subscriber's verdict on a paper, for ranking later digests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Vote {
+    Up,
+    Down,
+}
+
+/// The latest vote a subscriber gave a paper.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Feedback {
+    pub vote: Vote,
+    pub at: DateTime<Utc>,
+}
+
 impl Store {
+    /// Records a subscriber's vote on a paper; a later vote replaces an earlier one.
+    pub fn record_feedback(
+        &self,
+        id: SubscriberId,
+        paper: &PaperId,
+        vote: Vote,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let key = prefixed(id, paper.as_str().as_bytes());
+        let feedback = Feedback { vote, at: now };
+        let bytes = encode(TREE_FEEDBACK, &format!("{id}/{paper}"), &feedback)?;
+        self.feedback.insert(key, bytes)?;
+        Ok(())
+    }
+
+    /// The subscriber's vote on a paper, if any.
+    pub fn feedback(
+        &self,
+        id: SubscriberId,
+        paper: &PaperId,
+    ) -> Result<Option<Feedback>, StoreError> {
+        let key = prefixed(id, paper.as_str().as_bytes());
+        match self.feedback.get(&key)? {
+            Some(bytes) => decode(TREE_FEEDBACK, &key, &bytes).map(Some),
+            None => Ok(None),
+        }
+    }
+
     fn lock_subscribers(&self) -> std::sync::MutexGuard<'_, ()> {
         self.subscriber_writes
             .lock()

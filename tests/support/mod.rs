@@ -1,2 +1,3 @@
 pub mod fake_sources;
+pub mod fake_telegram;
 pub mod harness;
