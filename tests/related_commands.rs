@@ -422,5 +422,9 @@ async fn new_papers_are_related_and_searchable_as_soon_as_they_are_stored() {
     assert!(ids.contains(&"2609.99010".to_owned()), "{ids:?}");
     let ids = paper_ids(&setup.say("/search \"draft tokens\"").await);
     // Its title holds the phrase, so it comes first.
-    assert_eq!(ids.first().map(String::as_str), Some("2609.99010"), "{ids:?}");
+    assert_eq!(
+        ids.first().map(String::as_str),
+        Some("2609.99010"),
+        "{ids:?}"
+    );
 }

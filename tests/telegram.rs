@@ -206,8 +206,15 @@ async fn a_whole_conversation_from_start_to_feedback() {
         "{html}"
     );
     assert!(!html.contains("Sparse attention"), "{html}");
-    assert_eq!(html.matches("matched: \"diffusion transformer\"").count(), 2, "{html}");
-    assert!(!html.contains("\"diffusion transformer\", \"diffusion"), "{html}");
+    assert_eq!(
+        html.matches("matched: \"diffusion transformer\"").count(),
+        2,
+        "{html}"
+    );
+    assert!(
+        !html.contains("\"diffusion transformer\", \"diffusion"),
+        "{html}"
+    );
     assert_eq!(digest["link_preview_options"]["is_disabled"], true);
     let keyboard = digest["reply_markup"]["inline_keyboard"]
         .as_array()

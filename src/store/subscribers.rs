@@ -7,8 +7,8 @@ use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use super::{
-    Store, StoreError, TREE_FEEDBACK, TREE_FOLLOWS, TREE_OUTBOX, TREE_SUBSCRIBERS, decode,
-    encode, micros, transaction_error,
+    Store, StoreError, TREE_FEEDBACK, TREE_FOLLOWS, TREE_OUTBOX, TREE_SUBSCRIBERS, decode, encode,
+    micros, transaction_error,
 };
 use crate::outbox::OutboxEntry;
 use crate::paper::PaperId;
