@@ -108,6 +108,15 @@ pub struct TelegramConfig {
     pub api_url: String,
     /// How long one getUpdates long poll may wait for news, in seconds.
     pub poll_timeout_secs: u32,
+    /// Where Telegram posts updates in webhook mode: the public https URL of `webhook_listen`
+    /// (behind a TLS-terminating proxy). Unset: long polling.
+    pub webhook_url: Option<String>,
+    /// The local address the webhook server listens on.
+    pub webhook_listen: String,
+    /// Telegram sends this back in `X-Telegram-Bot-Api-Secret-Token`; posts without it are
+    /// refused. Required in webhook mode (or `webhook_secret_file`).
+    pub webhook_secret: Option<Secret>,
+    pub webhook_secret_file: Option<PathBuf>,
 }
 
 impl Default for TelegramConfig {
@@ -117,6 +126,10 @@ impl Default for TelegramConfig {
             token_file: None,
             api_url: "https://api.telegram.org".to_owned(),
             poll_timeout_secs: 30,
+            webhook_url: None,
+            webhook_listen: "127.0.0.1:8443".to_owned(),
+            webhook_secret: None,
+            webhook_secret_file: None,
         }
     }
 }
@@ -471,6 +484,11 @@ impl Config {
             telegram.token.take(),
             telegram.token_file.as_deref(),
         )?;
+        telegram.webhook_secret = resolve_secret(
+            "telegram.webhook_secret",
+            telegram.webhook_secret.take(),
+            telegram.webhook_secret_file.as_deref(),
+        )?;
         Ok(())
     }
 
@@ -560,6 +578,41 @@ impl Config {
                 "telegram.api_url",
                 format!("{:?} is not an http(s) URL", self.telegram.api_url),
             ));
+        }
+        if let Some(url) = &self.telegram.webhook_url {
+            if !reqwest::Url::parse(url).is_ok_and(|url| url.scheme() == "https") {
+                return Err(bad(
+                    "telegram.webhook_url",
+                    format!("{url:?} is not an https URL (Telegram posts only to https)"),
+                ));
+            }
+            if self
+                .telegram
+                .webhook_listen
+                .parse::<std::net::SocketAddr>()
+                .is_err()
+            {
+                return Err(bad(
+                    "telegram.webhook_listen",
+                    format!(
+                        "{:?} is not an address and port, e.g. 127.0.0.1:8443",
+                        self.telegram.webhook_listen
+                    ),
+                ));
+            }
+            let secret_ok = self.telegram.webhook_secret.as_ref().is_some_and(|secret| {
+                let value = secret.expose();
+                (1..=256).contains(&value.len())
+                    && value
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            });
+            if !secret_ok {
+                return Err(bad(
+                    "telegram.webhook_secret",
+                    "webhook mode needs a secret of 1-256 characters A-Z, a-z, 0-9, _ and -".into(),
+                ));
+            }
         }
         if !(1..=50).contains(&self.telegram.poll_timeout_secs) {
             return Err(bad(

@@ -280,6 +280,25 @@ fn check_config_error(toml: Option<&str>, env: &[(&str, &str)], expected: &[&str
 #[test]
 fn config_errors_name_what_is_wrong() {
     check_config_error(
+        Some(
+            "data_dir = \"d\"\n[telegram]\ntoken = \"1:x\"\nwebhook_url = \"http://plain.example/hook\"\n",
+        ),
+        &[],
+        &["telegram.webhook_url", "not an https URL"],
+    );
+    check_config_error(
+        Some(
+            "data_dir = \"d\"\n[telegram]\ntoken = \"1:x\"\nwebhook_url = \"https://x.example/hook\"\n",
+        ),
+        &[],
+        &["telegram.webhook_secret", "needs a secret"],
+    );
+    check_config_error(
+        Some("data_dir = \"d\"\n[telegram]\npoll_timeout_secs = 90\n"),
+        &[],
+        &["telegram.poll_timeout_secs", "from 1 to 50"],
+    );
+    check_config_error(
         Some("data_dir = \"d\"\nbogus_key = 1\n"),
         &[],
         &[
@@ -413,6 +432,18 @@ fn check_config_redacts_the_token_from_every_origin() {
     check_token_redacted(
         "data_dir = \"d\"\n",
         &[("PAPERBOY_SOURCES__HF__TOKEN_FILE", "TOKEN_FILE")],
+    );
+    check_token_redacted(
+        "data_dir = \"d\"\n[telegram]\ntoken = \"sentinel-secret-123\"\n",
+        &[],
+    );
+    check_token_redacted(
+        "data_dir = \"d\"\n",
+        &[("PAPERBOY_TELEGRAM__TOKEN_FILE", "TOKEN_FILE")],
+    );
+    check_token_redacted(
+        "data_dir = \"d\"\n[telegram]\ntoken = \"1:x\"\nwebhook_url = \"https://x.example/h\"\nwebhook_secret_file = \"TOKEN_FILE\"\n",
+        &[],
     );
 }
 

@@ -465,3 +465,71 @@ async fn a_blocked_chat_is_deactivated_and_a_migrated_group_is_readdressed() {
     assert!(store.pending_messages().unwrap().is_empty());
     running.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn webhook_mode_checks_the_secret_and_answers_updates() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path(), &fake);
+    config.telegram.webhook_url = Some("https://paperboy.example.org/telegram-hook".into());
+    config.telegram.webhook_secret = Some(Secret::new("hook-secret_42"));
+    let store = Arc::new(Store::open(&config.data_dir).unwrap());
+    let config = Arc::new(config);
+    let ingestor = Ingestor::new(store, build_fetcher(&config).unwrap(), config);
+    let app = App::new(ingestor, Clock::tokio_from(t("2026-11-25T04:00:00Z")));
+    let telegram = app.telegram.clone().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/telegram-hook", listener.local_addr().unwrap());
+    let shutdown = CancellationToken::new();
+    let server = {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { telegram.serve_webhook(listener, shutdown).await })
+    };
+    wait_until(MINUTE, || !fake.calls_to("setWebhook").is_empty()).await;
+    let registered = &fake.calls_to("setWebhook")[0].body;
+    assert_eq!(
+        registered["url"],
+        "https://paperboy.example.org/telegram-hook"
+    );
+    assert_eq!(registered["secret_token"], "hook-secret_42");
+
+    let client = reqwest::Client::new();
+    let mut update = message(ADA, ADA as u64, "/help");
+    update["update_id"] = serde_json::json!(1);
+    let post = |secret: Option<&'static str>, body: String| {
+        let mut request = client.post(&hook).body(body);
+        if let Some(secret) = secret {
+            request = request.header("X-Telegram-Bot-Api-Secret-Token", secret);
+        }
+        request.send()
+    };
+    // Without the secret, or with a wrong one: refused, nothing happens.
+    assert_eq!(post(None, update.to_string()).await.unwrap().status(), 401);
+    assert_eq!(
+        post(Some("guess"), update.to_string())
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    // Garbage with the right secret: acknowledged (so Telegram does not resend it), dropped.
+    let garbage = post(Some("hook-secret_42"), "{\"update_id\": ".into())
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 200);
+    tokio::time::sleep(SECOND).await;
+    assert!(fake.sent_to(ADA).is_empty());
+    // A real update: acknowledged at once, answered by the bot.
+    let accepted = post(Some("hook-secret_42"), update.to_string())
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 200);
+    wait_until(MINUTE, || !fake.sent_to(ADA).is_empty()).await;
+    assert!(text(&fake.sent_to(ADA)[0]).contains("/follow"));
+    assert!(
+        fake.calls_to("getUpdates").is_empty(),
+        "no polling in webhook mode"
+    );
+    shutdown.cancel();
+    server.await.unwrap();
+}

@@ -18,7 +18,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::RequestError;
-use teloxide::payloads::{AnswerCallbackQuerySetters, GetUpdatesSetters, SendMessageSetters};
+use teloxide::payloads::{
+    AnswerCallbackQuerySetters, GetUpdatesSetters, SendMessageSetters, SetWebhookSetters,
+};
 use teloxide::prelude::Requester;
 use teloxide::types::{
     AllowedUpdate, BotCommand, CallbackQuery, Chat, ChatId, InlineKeyboardButton,
@@ -60,7 +62,22 @@ pub struct Telegram {
     service: Arc<Service>,
     clock: Clock,
     poll_timeout_secs: u32,
+    webhook: Option<Webhook>,
 }
+
+/// Webhook mode: where Telegram posts, where paperboy listens, and the shared secret.
+#[derive(Clone)]
+struct Webhook {
+    url: reqwest::Url,
+    listen: String,
+    secret: Arc<String>,
+}
+
+/// Updates received by the webhook and not yet handled; beyond this Telegram is told to
+/// come back later (it retries), so nothing is lost.
+const WEBHOOK_QUEUE: usize = 1024;
+/// The header Telegram echoes the webhook secret in.
+const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 
 impl Telegram {
     /// The bot, or `None` (logged once) when no token is configured. Must run inside a tokio
@@ -80,6 +97,17 @@ impl Telegram {
             url: config.api_url.clone(),
             reason: err.to_string(),
         })?;
+        let webhook = match (&config.webhook_url, &config.webhook_secret) {
+            (Some(url), Some(secret)) => Some(Webhook {
+                url: reqwest::Url::parse(url).map_err(|err| TelegramError::ApiUrl {
+                    url: url.clone(),
+                    reason: err.to_string(),
+                })?,
+                listen: config.webhook_listen.clone(),
+                secret: Arc::new(secret.expose().to_owned()),
+            }),
+            _ => None,
+        };
         let bot = Bot::new(token.expose()).set_api_url(url);
         let sender = Sender {
             bot: bot.clone(),
@@ -91,6 +119,7 @@ impl Telegram {
             service,
             clock,
             poll_timeout_secs: config.poll_timeout_secs,
+            webhook,
         }))
     }
 
@@ -101,15 +130,85 @@ impl Telegram {
         })
     }
 
-    /// Registers the command menu, then answers updates until `shutdown`.
+    /// Registers the command menu, then answers updates until `shutdown`: by long polling,
+    /// or on the configured webhook.
     pub async fn run(&self, shutdown: CancellationToken) {
         let commands: Vec<BotCommand> = COMMANDS
             .iter()
             .map(|info| BotCommand::new(info.name, info.summary))
             .collect();
         if let Err(err) = self.bot.set_my_commands(commands).await {
-            tracing::warn!(error = %err, "telegram: cannot register the command menu");
+            tracing::warn!(error = %redact(&err.to_string()), "telegram: cannot register the command menu");
         }
+        match &self.webhook {
+            Some(webhook) => match tokio::net::TcpListener::bind(&webhook.listen).await {
+                Ok(listener) => self.serve_webhook(listener, shutdown).await,
+                Err(err) => tracing::error!(
+                    listen = %webhook.listen, error = %err,
+                    "telegram: cannot listen for the webhook; the Telegram front end is off"
+                ),
+            },
+            None => {
+                // getUpdates is refused while a webhook is set.
+                if let Err(err) = self.bot.delete_webhook().await {
+                    tracing::warn!(error = %redact(&err.to_string()), "telegram: deleteWebhook failed");
+                }
+                self.poll(shutdown).await
+            }
+        }
+    }
+
+    /// Webhook mode on an already bound listener: tells Telegram where to post, then
+    /// answers each post at once and handles its update in order on one worker.
+    pub async fn serve_webhook(
+        &self,
+        listener: tokio::net::TcpListener,
+        shutdown: CancellationToken,
+    ) {
+        let Some(webhook) = self.webhook.clone() else {
+            tracing::error!("telegram: webhook mode without telegram.webhook_url");
+            return;
+        };
+        let registered = self
+            .bot
+            .set_webhook(webhook.url.clone())
+            .secret_token(webhook.secret.as_str())
+            .allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::ChannelPost,
+                AllowedUpdate::CallbackQuery,
+            ])
+            .await;
+        if let Err(err) = registered {
+            tracing::error!(error = %redact(&err.to_string()), "telegram: setWebhook failed; Telegram will not post updates");
+        }
+        let (queue, mut updates) = tokio::sync::mpsc::channel::<UpdateKind>(WEBHOOK_QUEUE);
+        let path = match webhook.url.path() {
+            "" => "/".to_owned(),
+            path => path.to_owned(),
+        };
+        let app = axum::Router::new()
+            .route(&path, axum::routing::post(receive_update))
+            .with_state(WebhookState {
+                secret: webhook.secret.clone(),
+                queue,
+            });
+        tracing::info!(path, "telegram: receiving updates on the webhook");
+        let server = axum::serve(listener, app).with_graceful_shutdown(shutdown.cancelled_owned());
+        let worker = async {
+            while let Some(update) = updates.recv().await {
+                self.handle(update).await;
+            }
+        };
+        // The server stops on shutdown and drops the queue; the worker then finishes what
+        // was already accepted.
+        let (served, ()) = tokio::join!(server, worker);
+        if let Err(err) = served {
+            tracing::error!(error = %err, "telegram: the webhook server failed");
+        }
+    }
+
+    async fn poll(&self, shutdown: CancellationToken) {
         let mut offset: i32 = 0;
         let mut backoff = Duration::from_secs(1);
         tracing::info!("telegram: long polling for updates");
@@ -313,6 +412,46 @@ impl Telegram {
 }
 
 /// Telegram's documented limits.
+#[derive(Clone)]
+struct WebhookState {
+    secret: Arc<String>,
+    queue: tokio::sync::mpsc::Sender<UpdateKind>,
+}
+
+/// One post from Telegram. A wrong secret is refused; an update paperboy cannot read is
+/// logged and acknowledged (Telegram would otherwise resend it forever); a full queue asks
+/// Telegram to retry.
+async fn receive_update(
+    axum::extract::State(state): axum::extract::State<WebhookState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> axum::http::StatusCode {
+    use axum::http::StatusCode;
+    let given = headers
+        .get(SECRET_HEADER)
+        .map(|value| value.as_bytes())
+        .unwrap_or_default();
+    if !constant_time_eq(given, state.secret.as_bytes()) {
+        tracing::warn!("telegram: a webhook post without the right secret was refused");
+        return StatusCode::UNAUTHORIZED;
+    }
+    let update: teloxide::types::Update = match serde_json::from_slice(&body) {
+        Ok(update) => update,
+        Err(err) => {
+            tracing::warn!(error = %err, bytes = body.len(), "telegram: unreadable update dropped");
+            return StatusCode::OK;
+        }
+    };
+    match state.queue.try_send(update.kind) {
+        Ok(()) => StatusCode::OK,
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE,
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 fn telegram_limits() -> ConversationLimits {
     let per_second = |n: u32| {
         Quota::per_second(std::num::NonZeroU32::new(n).unwrap_or(std::num::NonZeroU32::MIN))

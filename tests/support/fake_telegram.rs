@@ -202,10 +202,19 @@ fn ok(result: Value) -> Response {
 async fn handle(
     State(state): State<Arc<FakeState>>,
     Path((bot, method)): Path<(String, String)>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
     let method = method.to_ascii_lowercase();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    // Methods that may carry files (setWebhook) come as multipart forms.
+    let body: Value = match content_type.split_once("boundary=") {
+        Some((_, boundary)) => multipart_fields(&body, boundary.trim_matches('"')),
+        None => serde_json::from_slice(&body).unwrap_or(Value::Null),
+    };
     lock(&state.calls).push(Call {
         method: method.clone(),
         body: body.clone(),
@@ -279,7 +288,7 @@ async fn handle(
             };
             ok(member)
         }
-        "answercallbackquery" | "setmycommands" | "deletewebhook" => ok(json!(true)),
+        "answercallbackquery" | "setmycommands" | "deletewebhook" | "setwebhook" => ok(json!(true)),
         "getme" => ok(json!({
             "id": 4242, "is_bot": true, "first_name": "paperboy", "username": "paperboy_bot",
             "can_join_groups": true, "can_read_all_group_messages": false,
@@ -310,6 +319,28 @@ async fn get_updates(state: &FakeState, body: &Value) -> Response {
         }
         let _ = tokio::time::timeout_at(deadline, arrived).await;
     }
+}
+
+/// The text fields of a multipart form as a JSON object (JSON-looking values parsed).
+fn multipart_fields(body: &[u8], boundary: &str) -> Value {
+    let text = String::from_utf8_lossy(body);
+    let mut fields = serde_json::Map::new();
+    for part in text.split(&format!("--{boundary}")) {
+        let Some((head, value)) = part.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let Some(name) = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+        else {
+            continue;
+        };
+        let value = value.trim_end_matches("\r\n");
+        let parsed = serde_json::from_str(value).unwrap_or_else(|_| json!(value));
+        fields.insert(name.to_owned(), parsed);
+    }
+    Value::Object(fields)
 }
 
 fn chat_json(chat_id: i64) -> Value {
