@@ -9,9 +9,11 @@
 //! recent 1,000 of the 2026 arXiv listings; the other papers of that file are the document
 //! frequencies the engine uses to pick rare anchors. For the first 10 k, 100 k and 1 M
 //! follows it reports the engine's build time and resident memory, the time to match the
-//! 1,000 papers on one and on two threads, and the naive time, measured on a sample of the
-//! papers and scaled linearly to 1,000. On that sample it checks that both give exactly the
-//! same (follow, paper) pairs. Without the data it prints why and exits 0. Results go in
+//! 1,000 papers on one and on two threads, both grouped (`match_queries`, each matching
+//! distinct query once with its owners, the fast path) and as flat (follow, query) pairs
+//! (`match_doc`), and the naive time, measured on a sample of the papers and scaled linearly
+//! to 1,000. On that sample it checks that both ways give exactly the naive reference's
+//! (follow, paper) pairs. Without the data it prints why and exits 0. Results go in
 //! `BENCHMARKS.md`.
 
 use std::collections::{HashMap, HashSet};
@@ -24,7 +26,7 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use paperboy::engine::{FollowKey, MatchEngine, naive_matches};
+use paperboy::engine::{FollowKey, MatchEngine, MatchScratch, naive_matches};
 use paperboy::import::read_corpus;
 use paperboy::paper::Paper;
 use paperboy::query::eval::{Doc, DocFrequencies};
@@ -196,16 +198,18 @@ fn main() -> BenchResult<()> {
             .join(" ")
     );
     println!(
-        "{:>9} | {:>8} | {:>7} | {:>8} | {:>16} | {:>10} | {:>9} | {:>24} | {:>8}",
+        "{:>9} | {:>8} | {:>7} | {:>8} | {:>17} | {:>17} | {:>8} | {:>10} | {:>10} | {:>24} | {:>13}",
         "follows",
         "queries",
         "build",
         "memory",
-        "match 1,000 1t/2t",
+        "grouped 1t/2t",
+        "flat pairs 1t/2t",
+        "matched",
         "pairs",
-        "pairs/s",
+        "candidates",
         "naive 1,000 (sample)",
-        "speed-up"
+        "speed-up g/f"
     );
     for row in &rows {
         let naive = if row.naive_sample == docs.len() {
@@ -218,16 +222,26 @@ fn main() -> BenchResult<()> {
             )
         };
         println!(
-            "{:>9} | {:>8} | {:>7} | {:>8} | {:>16} | {:>10} | {:>9} | {:>24} | {:>7.0}x",
+            "{:>9} | {:>8} | {:>7} | {:>8} | {:>17} | {:>17} | {:>8} | {:>10} | {:>10} | {:>24} | {:>13}",
             row.follows,
             row.queries,
             secs(row.build),
             mb(row.memory),
-            format!("{} / {}", secs(row.best), secs(row.two_threads)),
+            format!(
+                "{} / {}",
+                secs(row.grouped.best),
+                secs(row.grouped.two_threads)
+            ),
+            format!("{} / {}", secs(row.flat.best), secs(row.flat.two_threads)),
+            row.matched_queries,
             row.pairs,
-            format!("{:.1} M", row.pairs as f64 / row.best.as_secs_f64() / 1e6),
+            row.candidates,
             naive,
-            row.naive_per_1000 / row.best.as_secs_f64(),
+            format!(
+                "{:.0}x / {:.0}x",
+                row.naive_per_1000 / row.grouped.best.as_secs_f64(),
+                row.naive_per_1000 / row.flat.best.as_secs_f64()
+            ),
         );
     }
     println!();
@@ -235,14 +249,28 @@ fn main() -> BenchResult<()> {
         "queries: distinct queries in the engine; memory: growth of the process's resident set \
          (VmRSS) while adding the follows, not allocator-counted bytes (see BENCHMARKS.md)"
     );
+    println!(
+        "grouped: MatchEngine::match_queries with one reused MatchScratch per thread, each matching distinct query once \
+         with its owner slice; the owner counts are summed, the owners themselves not read"
+    );
+    println!(
+        "flat pairs: MatchEngine::match_doc, one (FollowKey, &Node) per matching follow in a new Vec, fresh buffers per call"
+    );
+    println!(
+        "matched: distinct (query, paper) matches; pairs: (follow, paper) matches; candidates: queries the engine \
+         evaluated (counted by the engine), over all 1,000 papers"
+    );
+    println!("speed-up g/f: naive over grouped and over flat pairs, both on one thread");
     for row in &rows {
         println!(
-            "{:>9} follows: resident {} -> {}; match runs {} (two threads: {}); naive: {} over {} papers",
+            "{:>9} follows: resident {} -> {}; grouped runs {} (two threads: {}); flat-pairs runs {} (two threads: {}); naive: {} over {} papers",
             row.follows,
             mb(row.resident_before),
             mb(row.resident_after),
-            list_secs(&row.runs),
-            list_secs(&row.two_thread_runs),
+            list_secs(&row.grouped.runs),
+            list_secs(&row.grouped.two_thread_runs),
+            list_secs(&row.flat.runs),
+            list_secs(&row.flat.two_thread_runs),
             secs(row.naive_sample_time),
             row.naive_sample,
         );
@@ -250,7 +278,7 @@ fn main() -> BenchResult<()> {
     for row in &rows {
         if row.mismatched.is_empty() {
             println!(
-                "engine == naive on {} sampled papers at {} follows ({} pairs)",
+                "engine == naive on {} sampled papers at {} follows ({} pairs; both match_doc and match_queries expanded to pairs)",
                 row.naive_sample, row.follows, row.sample_pairs
             );
         } else {
@@ -270,40 +298,47 @@ fn main() -> BenchResult<()> {
         .collect();
     for (row, stats) in rows.iter().zip(&stats) {
         println!(
-            "{:>9} follows: about {} candidate evaluations per paper (reconstructed, see below), {:.0} ns of the best match time per candidate",
+            "{:>9} follows: {} candidate evaluations per paper (counted; {} reconstructed from the anchor rule), \
+             {:.0}% of them match; {:.0} ns of the best grouped time per candidate",
             row.follows,
+            row.candidates / docs.len(),
             stats.evaluations / docs.len(),
-            row.best.as_secs_f64() * 1e9 / stats.evaluations.max(1) as f64,
+            100.0 * row.matched_queries as f64 / row.candidates.max(1) as f64,
+            row.grouped.best.as_secs_f64() * 1e9 / row.candidates.max(1) as f64,
         );
     }
     if let (Some(row), Some(stats)) = (rows.last(), stats.last()) {
         report_anchors(row, stats, &frequencies, docs.len());
     }
-    report_output_share(&generated.follows, &frequencies, &docs, &rows);
 
     let largest = rows.last().ok_or("no sizes measured")?;
-    let speedup = largest.naive_per_1000 / largest.best.as_secs_f64();
     println!();
+    for (label, timing) in [
+        ("grouped (match_queries)", &largest.grouped),
+        ("flat pairs (match_doc)", &largest.flat),
+    ] {
+        let speedup = largest.naive_per_1000 / timing.best.as_secs_f64();
+        println!(
+            "targets at {} follows, {label}: match 1,000 papers on one thread {} <= {TARGET_SECONDS} s: {}; on two threads {}: {}; \
+             speed-up over naive (one thread; naive extrapolated from {} papers) {speedup:.0}x >= {TARGET_SPEEDUP}x: {}",
+            largest.follows,
+            secs(timing.best),
+            verdict(timing.best.as_secs_f64() <= TARGET_SECONDS),
+            secs(timing.two_threads),
+            verdict(timing.two_threads.as_secs_f64() <= TARGET_SECONDS),
+            largest.naive_sample,
+            verdict(speedup >= TARGET_SPEEDUP),
+        );
+    }
     println!(
-        "targets at {} follows: match 1,000 papers {} <= {TARGET_SECONDS} s on one thread: {}; on two threads {}: {}",
-        largest.follows,
-        secs(largest.best),
-        verdict(largest.best.as_secs_f64() <= TARGET_SECONDS),
-        secs(largest.two_threads),
-        verdict(largest.two_threads.as_secs_f64() <= TARGET_SECONDS),
-    );
-    println!(
-        "  with the papers' analysis (Doc::from_paper, {}) added: {} on one thread",
+        "  with the papers' analysis (Doc::from_paper, {}) added: grouped {}, flat pairs {} on one thread",
         secs(analysis),
-        secs(analysis + largest.best),
+        secs(analysis + largest.grouped.best),
+        secs(analysis + largest.flat.best),
     );
     println!(
-        "  speed-up over naive (naive extrapolated from {} papers): {speedup:.0}x >= {TARGET_SPEEDUP}x: {}",
-        largest.naive_sample,
-        verdict(speedup >= TARGET_SPEEDUP),
-    );
-    println!(
-        "  2 cores: MatchEngine::match_doc runs on one thread; the two-thread figure splits the papers in halves over std::thread::scope sharing the engine by reference"
+        "  2 cores: each call runs on one thread; the two-thread figures split the papers in halves over std::thread::scope \
+         sharing the engine by reference, one MatchScratch per thread"
     );
     println!("bench run time: {}", secs(started.elapsed()));
     // Keep the inputs alive to here (see above).
@@ -517,6 +552,67 @@ struct Built {
     resident_after: u64,
 }
 
+/// Best-of-`MATCH_RUNS` times of one way of matching the 1,000 papers.
+struct Timing {
+    runs: Vec<Duration>,
+    best: Duration,
+    two_thread_runs: Vec<Duration>,
+    two_threads: Duration,
+}
+
+/// What one pass over the papers found.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Found {
+    /// Distinct (query, paper) matches; 0 where the method does not group.
+    queries: usize,
+    /// (follow, paper) matches.
+    pairs: usize,
+    /// Candidate evaluations the engine reported; 0 where not reported.
+    candidates: usize,
+}
+
+impl std::ops::Add for Found {
+    type Output = Found;
+    fn add(self, other: Found) -> Found {
+        Found {
+            queries: self.queries + other.queries,
+            pairs: self.pairs + other.pairs,
+            candidates: self.candidates + other.candidates,
+        }
+    }
+}
+
+/// Times `pass` over all papers on one thread and, split in halves, on two; checks that
+/// every pass finds the same.
+fn time_passes(docs: &[Doc], pass: impl Fn(&[Doc]) -> Found + Sync) -> (Timing, Found) {
+    let mut runs = Vec::new();
+    let mut found = Found::default();
+    for _ in 0..MATCH_RUNS {
+        let start = Instant::now();
+        found = pass(docs);
+        runs.push(start.elapsed());
+    }
+    let mut two_thread_runs = Vec::new();
+    for _ in 0..MATCH_RUNS {
+        let start = Instant::now();
+        let two = std::thread::scope(|scope| {
+            let (first, second) = docs.split_at(docs.len() / 2);
+            let other = scope.spawn(|| pass(second));
+            let mine = pass(first);
+            mine + other.join().unwrap_or_default()
+        });
+        two_thread_runs.push(start.elapsed());
+        assert_eq!(two, found, "two threads found other matches");
+    }
+    let timing = Timing {
+        best: runs.iter().copied().min().unwrap_or_default(),
+        two_threads: two_thread_runs.iter().copied().min().unwrap_or_default(),
+        runs,
+        two_thread_runs,
+    };
+    (timing, found)
+}
+
 struct Row {
     follows: usize,
     queries: usize,
@@ -524,11 +620,13 @@ struct Row {
     memory: u64,
     resident_before: u64,
     resident_after: u64,
-    runs: Vec<Duration>,
-    best: Duration,
-    two_threads: Duration,
-    two_thread_runs: Vec<Duration>,
+    /// `match_queries` with a reused scratch: distinct queries with owner slices.
+    grouped: Timing,
+    /// `match_doc`: one pair per follow.
+    flat: Timing,
+    matched_queries: usize,
     pairs: usize,
+    candidates: usize,
     naive_sample: usize,
     naive_sample_time: Duration,
     /// Naive seconds scaled to 1,000 papers.
@@ -546,63 +644,55 @@ fn measure(
     docs: &[Doc],
 ) -> Row {
     let engine = &built.engine;
-    let mut runs = Vec::new();
-    let mut pairs = 0;
-    for _ in 0..MATCH_RUNS {
-        let start = Instant::now();
-        pairs = match_all(engine, docs);
-        runs.push(start.elapsed());
-    }
-    let best = runs.iter().copied().min().unwrap_or_default();
+    let (grouped, found) = time_passes(docs, |docs| match_grouped(engine, docs));
+    let (flat, flat_found) = time_passes(docs, |docs| Found {
+        pairs: docs.iter().map(|doc| engine.match_doc(doc).len()).sum(),
+        ..Found::default()
+    });
+    assert_eq!(flat_found.pairs, found.pairs, "match_doc found other pairs");
 
-    let mut two_thread_runs = Vec::new();
-    let mut two_thread_pairs = 0;
-    for _ in 0..MATCH_RUNS {
-        let start = Instant::now();
-        two_thread_pairs = std::thread::scope(|scope| {
-            let (first, second) = docs.split_at(docs.len() / 2);
-            let other = scope.spawn(|| match_all(engine, second));
-            let mine = match_all(engine, first);
-            mine + other.join().unwrap_or(0)
-        });
-        two_thread_runs.push(start.elapsed());
-    }
-    let two_threads = two_thread_runs.iter().copied().min().unwrap_or_default();
-    assert_eq!(two_thread_pairs, pairs, "two threads found other pairs");
-
-    // The naive reference on evenly spaced papers, and the same papers through the engine.
+    // The naive reference on evenly spaced papers, and the same papers through the engine,
+    // both ways; the groups are expanded to pairs for the comparison.
     let sampled: Vec<usize> = (0..sample).map(|i| i * docs.len() / sample).collect();
     let mut naive_sample_time = Duration::ZERO;
     let mut sample_pairs = 0;
     let mut mismatched = Vec::new();
+    let mut scratch = MatchScratch::new();
     for &i in &sampled {
         let start = Instant::now();
         let naive = naive_matches(follows, &docs[i]);
         naive_sample_time += start.elapsed();
         let mut naive: Vec<FollowKey> = naive.into_iter().map(|(key, _)| key).collect();
-        let found = engine.match_doc(&docs[i]);
-        // The engine's query must be the follow's own query, not just its key.
-        let wrong_node = found
-            .iter()
-            .filter(|(key, node)| follows.get(follow_index(key)).map(|(_, n)| n) != Some(*node))
-            .count();
-        let mut found: Vec<FollowKey> = found.into_iter().map(|(key, _)| key).collect();
         naive.sort_unstable();
-        found.sort_unstable();
         sample_pairs += naive.len();
-        if naive != found || wrong_node > 0 {
-            let missing = naive
+        let flat = engine.match_doc(&docs[i]);
+        let grouped: Vec<(FollowKey, &Node)> = engine
+            .match_queries(&docs[i], &mut scratch)
+            .into_iter()
+            .flat_map(|(node, owners)| owners.iter().map(move |key| (*key, node)))
+            .collect();
+        for (method, found) in [("match_doc", flat), ("match_queries", grouped)] {
+            // The engine's query must be the follow's own query, not just its key.
+            let wrong_node = found
                 .iter()
-                .filter(|k| found.binary_search(k).is_err())
+                .filter(|(key, node)| follows.get(follow_index(key)).map(|(_, n)| n) != Some(*node))
                 .count();
-            let extra = found
-                .iter()
-                .filter(|k| naive.binary_search(k).is_err())
-                .count();
-            mismatched.push(format!(
-                "paper #{i}: {missing} missing, {extra} extra, {} duplicated, {wrong_node} with another query",
-                found.len() - found.iter().collect::<HashSet<_>>().len()
-            ));
+            let mut found: Vec<FollowKey> = found.into_iter().map(|(key, _)| key).collect();
+            found.sort_unstable();
+            if naive != found || wrong_node > 0 {
+                let missing = naive
+                    .iter()
+                    .filter(|k| found.binary_search(k).is_err())
+                    .count();
+                let extra = found
+                    .iter()
+                    .filter(|k| naive.binary_search(k).is_err())
+                    .count();
+                mismatched.push(format!(
+                    "paper #{i}, {method}: {missing} missing, {extra} extra, {} duplicated, {wrong_node} with another query",
+                    found.len() - found.iter().collect::<HashSet<_>>().len()
+                ));
+            }
         }
     }
     let naive_per_1000 = naive_sample_time.as_secs_f64() * docs.len() as f64 / sample as f64;
@@ -614,11 +704,11 @@ fn measure(
         memory: built.resident_after.saturating_sub(built.resident_before),
         resident_before: built.resident_before,
         resident_after: built.resident_after,
-        runs,
-        best,
-        two_threads,
-        two_thread_runs,
-        pairs,
+        grouped,
+        flat,
+        matched_queries: found.queries,
+        pairs: found.pairs,
+        candidates: found.candidates,
         naive_sample: sample,
         naive_sample_time,
         naive_per_1000,
@@ -627,61 +717,32 @@ fn measure(
     }
 }
 
-fn match_all(engine: &MatchEngine, docs: &[Doc]) -> usize {
-    docs.iter().map(|doc| engine.match_doc(doc).len()).sum()
+/// The fast path: one scratch for the pass, each matching query once with its owners.
+fn match_grouped(engine: &MatchEngine, docs: &[Doc]) -> Found {
+    let mut scratch = MatchScratch::new();
+    let mut found = Found::default();
+    for doc in docs {
+        let matched = engine.match_queries(doc, &mut scratch);
+        found.queries += matched.len();
+        found.pairs += matched
+            .iter()
+            .map(|(_, owners)| owners.len())
+            .sum::<usize>();
+        found.candidates += scratch.last_candidates();
+    }
+    found
 }
 
 fn follow_index(key: &FollowKey) -> usize {
     (key.subscriber * FOLLOWS_PER_SUBSCRIBER + key.follow) as usize
 }
 
-/// How much of the match time is evaluating candidate queries and how much is writing out
-/// their owners: the same distinct queries with one follow each evaluate exactly the same
-/// candidates but yield far fewer pairs.
-fn report_output_share(
-    follows: &[(FollowKey, Node)],
-    frequencies: &DocFrequencies,
-    docs: &[Doc],
-    rows: &[Row],
-) {
-    let Some(full) = rows.iter().find(|row| row.follows == follows.len()) else {
-        return;
-    };
-    let mut engine = MatchEngine::new();
-    let mut distinct = HashSet::new();
-    for (key, node) in follows {
-        if distinct.insert(node) {
-            engine.add(*key, node, frequencies);
-        }
-    }
-    let mut pairs = 0;
-    let mut elapsed = Duration::MAX;
-    for _ in 0..MATCH_RUNS {
-        let start = Instant::now();
-        pairs = match_all(&engine, docs);
-        elapsed = elapsed.min(start.elapsed());
-    }
-    println!();
-    println!(
-        "output share: the {} distinct queries with one follow each (the same candidates) match the 1,000 papers in {} \
-         (best of {MATCH_RUNS}; {} pairs), {:.0}% of the {} all {} follows take ({} pairs). The other {} pairs cost the \
-         rest; both are separately timed, so the share is only as good as the run-to-run noise",
-        engine.query_count(),
-        secs(elapsed),
-        pairs,
-        100.0 * elapsed.as_secs_f64() / full.best.as_secs_f64(),
-        secs(full.best),
-        full.follows,
-        full.pairs,
-        full.pairs.saturating_sub(pairs),
-    );
-}
-
-/// Where the candidate evaluations go. The engine does not expose its anchors, so this
-/// applies the rule its docs state (an AND's rarest required term, every branch of an OR, a
-/// phrase's rarest word plus its joined form) to the distinct queries, and counts, per
-/// matched paper, the queries anchored on one of its title or abstract terms. A query with
-/// two anchors in one paper counts twice, so this slightly overstates the engine's count.
+/// Where the candidate evaluations go. The engine counts its evaluations
+/// (`MatchScratch::last_candidates`) but does not expose its anchors, so this applies the
+/// rule its docs state (an AND's rarest required term, every branch of an OR, a phrase's
+/// rarest word plus its joined form) to the distinct queries, and counts, per matched paper,
+/// the queries anchored on one of its title or abstract terms. A query with two anchors in
+/// one paper counts twice, so this slightly overstates the engine's count.
 struct AnchorStats {
     distinct_queries: usize,
     queries_by_anchor: HashMap<String, usize>,

@@ -18,7 +18,7 @@ use crate::command::{
 };
 use crate::config::Config;
 use crate::digest::{self, Candidate, Digest, DigestInput, DigestLimits};
-use crate::engine::{FollowKey, MatchEngine};
+use crate::engine::{FollowKey, MatchEngine, MatchScratch};
 use crate::health::Verdict;
 use crate::ingest::{Ingestor, LookupOutcome};
 use crate::library::{Library, LibraryError, RelatedAnswer, RelatedQuery, SearchAnswer};
@@ -467,26 +467,34 @@ impl Service {
             let live = self.engine()?;
             let live = live.read().unwrap_or_else(|p| p.into_inner());
             let index = &live.engine;
+            let mut scratch = MatchScratch::new();
             for (i, (paper, doc)) in papers.iter().zip(&docs).enumerate() {
-                for (key, node) in index.match_doc(doc) {
-                    if !due_ids.contains(&key.subscriber) {
-                        continue;
-                    }
-                    let strength = explain(node, doc, weights.as_ref()).map_or(0.0, |d| d.strength);
-                    let candidate = matched
-                        .entry(key.subscriber)
-                        .or_default()
-                        .entry(i)
-                        .or_insert_with(|| Candidate {
-                            paper,
-                            matched: Vec::new(),
-                            strength: 0.0,
+                for (node, owners) in index.match_queries(doc, &mut scratch) {
+                    // Strength and wording once per distinct query, not once per follow.
+                    let mut shown: Option<(f32, String)> = None;
+                    for key in owners {
+                        if !due_ids.contains(&key.subscriber) {
+                            continue;
+                        }
+                        let (strength, query) = shown.get_or_insert_with(|| {
+                            let strength =
+                                explain(node, doc, weights.as_ref()).map_or(0.0, |d| d.strength);
+                            (strength, print_query(node))
                         });
-                    // A follow counts once per paper, however the engine found it.
-                    let query = print_query(node);
-                    if !candidate.matched.contains(&query) {
-                        candidate.strength += strength;
-                        candidate.matched.push(query);
+                        let candidate = matched
+                            .entry(key.subscriber)
+                            .or_default()
+                            .entry(i)
+                            .or_insert_with(|| Candidate {
+                                paper,
+                                matched: Vec::new(),
+                                strength: 0.0,
+                            });
+                        // A follow counts once per paper, however the engine found it.
+                        if !candidate.matched.contains(query) {
+                            candidate.strength += *strength;
+                            candidate.matched.push(query.clone());
+                        }
                     }
                 }
             }

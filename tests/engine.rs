@@ -1,10 +1,12 @@
 //! The matching engine against the naive reference: on random follows over real papers
 //! (the Hugging Face and arXiv fixtures), both must yield exactly the same (follow, paper)
-//! pairs, including after follows are removed again.
+//! pairs, including after follows are removed again. Checked for every way of matching:
+//! `match_doc` (flat pairs), and `match_queries` and `for_each_match` (each distinct query
+//! once with its owners, one scratch reused for every paper), expanded to pairs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
-use paperboy::engine::{FollowKey, LengthHeuristic, MatchEngine, naive_matches};
+use paperboy::engine::{FollowKey, LengthHeuristic, MatchEngine, MatchScratch, naive_matches};
 use paperboy::feeds::{arxiv_api, arxiv_feed, hf_daily};
 use paperboy::paper::{Discovery, MergeOutcome, Paper, merge};
 use paperboy::query::Node;
@@ -137,13 +139,45 @@ proptest! {
                 prop_assert!(engine.add(*key, node, &LengthHeuristic));
             }
         }
-        let compare = |engine: &MatchEngine, all: &[(FollowKey, Node)]| -> Result<usize, TestCaseError> {
+        // One scratch for every paper, both engine states and all the grouped calls.
+        let mut scratch = MatchScratch::new();
+        let mut compare = |engine: &MatchEngine, all: &[(FollowKey, Node)]| -> Result<usize, TestCaseError> {
             let mut total = 0;
             for (i, doc) in docs.iter().enumerate() {
-                let fast = pairs(engine.match_doc(doc), i);
-                let slow = pairs(naive_matches(all, doc), i);
-                prop_assert_eq!(&fast, &slow, "paper {}", papers[i].id);
-                total += fast.len();
+                let slow_list = naive_matches(all, doc);
+                let slow = pairs(slow_list.iter().copied(), i);
+                let flat = engine.match_doc(doc);
+                prop_assert_eq!(flat.len(), slow.len(), "paper {}: a pair twice", papers[i].id);
+                prop_assert_eq!(&pairs(flat.iter().copied(), i), &slow, "paper {}", papers[i].id);
+                // Each pair's query is the follow's own.
+                for (key, node) in &flat {
+                    prop_assert!(all.iter().any(|(k, n)| k == key && n == *node));
+                }
+
+                let groups = engine.match_queries(doc, &mut scratch);
+                let mut queries = HashSet::new();
+                for (node, owners) in &groups {
+                    prop_assert!(!owners.is_empty());
+                    prop_assert!(queries.insert(*node), "query listed twice: {:?}", node);
+                    for key in *owners {
+                        prop_assert!(all.iter().any(|(k, n)| k == key && n == *node));
+                    }
+                }
+                let expanded: Vec<(FollowKey, &Node)> = groups
+                    .iter()
+                    .flat_map(|(node, owners)| owners.iter().map(move |k| (*k, *node)))
+                    .collect();
+                prop_assert_eq!(expanded.len(), slow.len(), "paper {}: a pair twice", papers[i].id);
+                prop_assert_eq!(&pairs(expanded, i), &slow, "paper {}", papers[i].id);
+                prop_assert!(scratch.last_candidates() >= groups.len());
+
+                let mut visited = Vec::new();
+                engine.for_each_match(doc, &mut scratch, |node, owners| {
+                    visited.extend(owners.iter().map(|k| (*k, node)));
+                });
+                prop_assert_eq!(visited.len(), slow.len());
+                prop_assert_eq!(&pairs(visited, i), &slow, "paper {}", papers[i].id);
+                total += slow.len();
             }
             Ok(total)
         };
@@ -188,4 +222,46 @@ fn random_follows_do_match_real_papers() {
     let matched: usize = docs.iter().map(|d| engine.match_doc(d).len()).sum();
     assert!(added > 250, "{added} of 300 random follows parsed");
     assert!(matched > 100, "only {matched} matches");
+}
+
+#[test]
+fn one_scratch_serves_several_engines_and_papers() {
+    // A scratch sized and dirtied by one engine must not leak into another's matches.
+    let papers = real_papers();
+    let docs: Vec<Doc> = papers.iter().map(Doc::from_paper).collect();
+    let vocabulary = vocabulary(&papers);
+    let mut follows: Vec<(FollowKey, Node)> = Vec::new();
+    for i in 0..200usize {
+        let choices = [i, i * 7 + 1, i * 13 + 2, i * 31 + 3, i * 61 + 4];
+        if let Ok(node) = parse_query(&follow_text(&vocabulary, &choices), &QueryLimits::default())
+        {
+            follows.push((
+                FollowKey {
+                    subscriber: i as u64,
+                    follow: 0,
+                },
+                node,
+            ));
+        }
+    }
+    let (few, many) = (&follows[..10], &follows[..]);
+    let build = |follows: &[(FollowKey, Node)]| {
+        let mut engine = MatchEngine::new();
+        for (key, node) in follows {
+            assert!(engine.add(*key, node, &LengthHeuristic));
+        }
+        engine
+    };
+    let (small, large) = (build(few), build(many));
+    let mut scratch = MatchScratch::new();
+    for (i, doc) in docs.iter().enumerate() {
+        for (engine, follows) in [(&large, many), (&small, few), (&large, many)] {
+            let found: Vec<(FollowKey, &Node)> = engine
+                .match_queries(doc, &mut scratch)
+                .into_iter()
+                .flat_map(|(node, owners)| owners.iter().map(move |k| (*k, node)))
+                .collect();
+            assert_eq!(pairs(found, i), pairs(naive_matches(follows, doc), i));
+        }
+    }
 }
