@@ -64,10 +64,14 @@ impl FieldText {
         let Some(starts) = self.positions.get(first) else {
             return false;
         };
+        // A phrase starts at a token, not inside a compound: `"xray ray"` does not match
+        // "x-ray ray" (and the engine decides the same way).
         starts.iter().any(|&start| {
-            rest.iter()
-                .enumerate()
-                .all(|(k, term)| self.tokens.get(start as usize + 1 + k) == Some(term))
+            self.tokens.get(start as usize) == Some(first)
+                && rest
+                    .iter()
+                    .enumerate()
+                    .all(|(k, term)| self.tokens.get(start as usize + 1 + k) == Some(term))
         })
     }
 
