@@ -140,7 +140,8 @@ async fn related_by_id_link_or_version_gives_the_same_answer() {
             "speculative decoding",
         ),
         ("2308.13137", "2308.03290", "quantization"),
-        ("2308.01546", "2308.04729", "music generation"),
+        // MusicLDM is built on AudioLDM.
+        ("2308.01546", "2308.05734", "audio generation"),
     ];
     for (typed, nearest, term) in cases {
         let reply = setup.say(&format!("/related {typed}")).await;

@@ -562,6 +562,11 @@ impl Vocabulary {
         )
     }
 
+    /// Whether term `id` is a two-word term (a bigram shown with a space, `time step`).
+    pub fn is_bigram(&self, id: u32) -> bool {
+        self.splits.get(id as usize).is_some_and(|&split| split > 0)
+    }
+
     pub fn df(&self, id: u32) -> u32 {
         self.df.get(id as usize).copied().unwrap_or(0)
     }
@@ -720,5 +725,7 @@ mod tests {
         assert_eq!(vocabulary.key(99_999), "");
         let id = vocabulary.intern("timestep", 4).expect("room");
         assert_eq!(vocabulary.display(id), "time step");
+        assert!(vocabulary.is_bigram(id));
+        assert!(!vocabulary.is_bigram(0) && !vocabulary.is_bigram(99_999));
     }
 }
