@@ -77,6 +77,7 @@ pub struct Config {
     pub limits: LimitsConfig,
     pub delivery: DeliveryConfig,
     pub telegram: TelegramConfig,
+    pub discord: DiscordConfig,
     /// Subscribers created (if missing) when paperboy starts: a demo, or an operator's own.
     pub subscribers: Vec<ConfiguredSubscriber>,
 }
@@ -130,6 +131,36 @@ impl Default for TelegramConfig {
             webhook_listen: "127.0.0.1:8443".to_owned(),
             webhook_secret: None,
             webhook_secret_file: None,
+        }
+    }
+}
+
+/// The Discord front end. Off without a token.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DiscordConfig {
+    /// The bot token from the Developer Portal (or `token_file`, or PAPERBOY_DISCORD__TOKEN).
+    pub token: Option<Secret>,
+    pub token_file: Option<PathBuf>,
+    /// Where REST requests go: Discord itself, or an HTTP proxy in front of it that stands in
+    /// for `https://discord.com` (Discord's own rate limits are then the proxy's business,
+    /// and paperboy's).
+    pub api_url: String,
+    /// Register the slash commands in this one server only (they appear at once there), for
+    /// development. Unset: globally.
+    pub dev_guild_id: Option<u64>,
+}
+
+/// Discord's REST host, which serenity talks to unless a proxy stands in for it.
+pub const DISCORD_API_URL: &str = "https://discord.com";
+
+impl Default for DiscordConfig {
+    fn default() -> DiscordConfig {
+        DiscordConfig {
+            token: None,
+            token_file: None,
+            api_url: DISCORD_API_URL.to_owned(),
+            dev_guild_id: None,
         }
     }
 }
@@ -299,6 +330,7 @@ impl Default for Config {
             limits: LimitsConfig::default(),
             delivery: DeliveryConfig::default(),
             telegram: TelegramConfig::default(),
+            discord: DiscordConfig::default(),
             subscribers: Vec::new(),
         }
     }
@@ -489,6 +521,12 @@ impl Config {
             telegram.webhook_secret.take(),
             telegram.webhook_secret_file.as_deref(),
         )?;
+        let discord = &mut self.discord;
+        discord.token = resolve_secret(
+            "discord.token",
+            discord.token.take(),
+            discord.token_file.as_deref(),
+        )?;
         Ok(())
     }
 
@@ -618,6 +656,14 @@ impl Config {
             return Err(bad(
                 "telegram.poll_timeout_secs",
                 "must be from 1 to 50 (Telegram holds a long poll at most 50 s)".into(),
+            ));
+        }
+        check_http_url("discord.api_url", &self.discord.api_url)?;
+        if self.discord.dev_guild_id == Some(0) {
+            return Err(bad(
+                "discord.dev_guild_id",
+                "is not a server id (right-click the server with Developer Mode on: Copy Server ID)"
+                    .into(),
             ));
         }
         if self.http.max_body_mb == 0 {

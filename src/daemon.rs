@@ -11,6 +11,7 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::delivery::{Deliverer, DeliveryReport, RetryPolicy};
+use crate::discord::Discord;
 use crate::ingest::{Ingestor, SourceReport};
 use crate::matching::FollowQuery;
 use crate::schedule::{self, Schedule};
@@ -33,6 +34,8 @@ pub struct App {
     pub clock: Clock,
     /// The Telegram front end, when a token is configured.
     pub telegram: Option<Telegram>,
+    /// The Discord front end, when a token is configured.
+    pub discord: Option<Discord>,
 }
 
 impl App {
@@ -62,12 +65,24 @@ impl App {
             // this one never binds first.
             deliverer = deliverer.with_transport(telegram.transport(), UNLIMITED_PER_SECOND);
         }
+        let discord = match Discord::from_config(&config.discord, service.clone(), clock) {
+            Ok(discord) => discord,
+            Err(err) => {
+                tracing::error!(error = %err, "the Discord front end is off");
+                None
+            }
+        };
+        if let Some(discord) = &discord {
+            // Discord's limits, too, are kept by its front end.
+            deliverer = deliverer.with_transport(discord.transport(), UNLIMITED_PER_SECOND);
+        }
         App {
             service,
             ingestor,
             deliverer: Arc::new(deliverer),
             clock,
             telegram,
+            discord,
         }
     }
 
@@ -215,11 +230,18 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
         let shutdown = shutdown.clone();
         tokio::spawn(async move { telegram.run(shutdown).await })
     });
+    let discord = app.discord.clone().map(|discord| {
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { discord.run(shutdown).await })
+    });
     let result = app.scheduler().run(&on_start, &shutdown).await;
     index_build.abort();
     shutdown.cancel();
     if let Some(telegram) = telegram {
         let _ = telegram.await;
+    }
+    if let Some(discord) = discord {
+        let _ = discord.await;
     }
     if let Err(err) = &result {
         tracing::error!(error = %err, "the scheduler stopped on an error");

@@ -8,6 +8,7 @@ pub mod config;
 pub mod daemon;
 pub mod delivery;
 pub mod digest;
+pub mod discord;
 pub mod engine;
 pub mod feeds;
 pub mod fetch;

@@ -299,6 +299,26 @@ fn config_errors_name_what_is_wrong() {
         &["telegram.poll_timeout_secs", "from 1 to 50"],
     );
     check_config_error(
+        Some("data_dir = \"d\"\n[discord]\napi_url = \"ftp://proxy.example\"\n"),
+        &[],
+        &["discord.api_url", "not an http(s) URL"],
+    );
+    check_config_error(
+        None,
+        &[("PAPERBOY_DISCORD__DEV_GUILD_ID", "0")],
+        &["discord.dev_guild_id", "not a server id"],
+    );
+    check_config_error(
+        Some("data_dir = \"d\"\n[discord]\ntoken = \"x\"\ntoken_file = \"/nowhere\"\n"),
+        &[],
+        &["discord.token", "not both"],
+    );
+    check_config_error(
+        None,
+        &[("PAPERBOY_DISCORD__TOKEN_FILE", "/nowhere/discord-token")],
+        &["discord.token", "/nowhere/discord-token"],
+    );
+    check_config_error(
         Some("data_dir = \"d\"\nbogus_key = 1\n"),
         &[],
         &[
@@ -443,6 +463,18 @@ fn check_config_redacts_the_token_from_every_origin() {
     );
     check_token_redacted(
         "data_dir = \"d\"\n[telegram]\ntoken = \"1:x\"\nwebhook_url = \"https://x.example/h\"\nwebhook_secret_file = \"TOKEN_FILE\"\n",
+        &[],
+    );
+    check_token_redacted(
+        "data_dir = \"d\"\n[discord]\ntoken = \"sentinel-secret-123\"\n",
+        &[],
+    );
+    check_token_redacted(
+        "data_dir = \"d\"\n",
+        &[("PAPERBOY_DISCORD__TOKEN", SENTINEL)],
+    );
+    check_token_redacted(
+        "data_dir = \"d\"\n[discord]\ntoken_file = \"TOKEN_FILE\"\n",
         &[],
     );
 }
