@@ -11,7 +11,9 @@ use tokio_util::sync::CancellationToken;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::delivery::{Deliverer, DeliveryReport, RetryPolicy};
+use crate::email::Email;
 use crate::ingest::{Ingestor, SourceReport};
+use crate::links::Links;
 use crate::matching::FollowQuery;
 use crate::schedule::{self, Schedule};
 use crate::scheduler::{LoopError, Scheduler};
@@ -20,10 +22,19 @@ use crate::status;
 use crate::store::{Store, StoreError};
 use crate::subscriber::{Address, Follow, SubscriberId};
 use crate::telegram::Telegram;
+use crate::token::Signer;
 use crate::transports::{console::ConsoleTransport, file::FileTransport};
 
 /// The deliverer's own limit for transports whose front end keeps the platform's limits.
 const UNLIMITED_PER_SECOND: u32 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the system has no randomness for the web signing key; set web.signing_key")]
+    NoRandomness,
+}
 
 /// Everything the daemon runs on, built once from the config.
 pub struct App {
@@ -33,17 +44,43 @@ pub struct App {
     pub clock: Clock,
     /// The Telegram front end, when a token is configured.
     pub telegram: Option<Telegram>,
+    /// The links in mails and pages, signed with the web signing key.
+    pub links: Arc<Links>,
+    /// The email transport (SMTP, or `.eml` files), when `email.from` is usable.
+    pub email: Option<Arc<Email>>,
 }
 
 impl App {
     /// Wires the parts together. The embedded transports (console, files) are always on;
     /// a chat front end is on when its token is configured. Call inside a tokio runtime.
-    pub fn new(ingestor: Ingestor, clock: Clock) -> App {
+    pub fn new(ingestor: Ingestor, clock: Clock) -> Result<App, AppError> {
         let store = ingestor.store().clone();
         let config = Arc::new(ingestor.config().clone());
         let policy = RetryPolicy {
             max_attempts: config.delivery.max_attempts,
+            max_rejections: config.delivery.max_rejections,
             ..RetryPolicy::default()
+        };
+        let key = match &config.web.signing_key {
+            Some(key) => key.expose().as_bytes().to_vec(),
+            None => {
+                // A predictable key would let anyone forge links: no randomness, no start.
+                let fresh = random_bytes().ok_or(AppError::NoRandomness)?;
+                store.web_signing_key(|| fresh)?
+            }
+        };
+        let links = Arc::new(Links::new(
+            &config.web.base_url,
+            Arc::new(Signer::new(&key)),
+            chrono::Duration::days(i64::try_from(config.web.link_ttl_days).unwrap_or(365)),
+            chrono::Duration::hours(i64::try_from(config.web.confirm_ttl_hours).unwrap_or(48)),
+        ));
+        let email = match Email::from_config(&config, links.clone(), clock) {
+            Ok(email) => Some(Arc::new(email)),
+            Err(err) => {
+                tracing::error!(error = %err, "the email transport is off");
+                None
+            }
         };
         let mut deliverer = Deliverer::new(store.clone(), policy)
             .with_transport(Arc::new(ConsoleTransport), 1000)
@@ -62,13 +99,18 @@ impl App {
             // this one never binds first.
             deliverer = deliverer.with_transport(telegram.transport(), UNLIMITED_PER_SECOND);
         }
-        App {
+        if let Some(email) = &email {
+            deliverer = deliverer.with_transport(email.clone(), config.email.per_second);
+        }
+        Ok(App {
             service,
             ingestor,
             deliverer: Arc::new(deliverer),
             clock,
             telegram,
-        }
+            links,
+            email,
+        })
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -157,6 +199,14 @@ impl App {
             Duration::from_secs(config.delivery.shutdown_grace_secs),
         )
     }
+}
+
+/// 32 random bytes, or `None` when the system has no randomness to give.
+pub fn random_bytes() -> Option<Vec<u8>> {
+    use ring::rand::SecureRandom;
+    let mut key = vec![0u8; 32];
+    ring::rand::SystemRandom::new().fill(&mut key).ok()?;
+    Some(key)
 }
 
 /// What `run --once` did.
