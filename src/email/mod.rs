@@ -66,6 +66,9 @@ pub struct Email {
     sender: Sender,
     links: Arc<Links>,
     clock: Clock,
+    /// The most one whole SMTP send may take (lettre's own timeout does not cover every
+    /// read, and a server that stops answering must not stall deliveries).
+    send_timeout: Duration,
 }
 
 impl Email {
@@ -127,6 +130,7 @@ impl Email {
             sender,
             links,
             clock,
+            send_timeout: Duration::from_secs(email.timeout_secs.saturating_mul(4)),
         })
     }
 
@@ -194,20 +198,28 @@ impl Email {
     async fn send(&self, message: Message, to: &str, file_name: &str) -> DeliveryOutcome {
         match &self.sender {
             Sender::Smtp(smtp) => {
-                let mut result = smtp.send(message.clone()).await;
+                let send =
+                    |message: Message| tokio::time::timeout(self.send_timeout, smtp.send(message));
+                let mut result = send(message.clone()).await;
                 // 421: the server is closing this connection and took nothing; once more,
                 // on a new connection.
-                if let Err(err) = &result
+                if let Ok(Err(err)) = &result
                     && err.status().is_some_and(|code| code.to_string() == "421")
                 {
                     tracing::info!(
                         "email: the SMTP server closed the connection (421); reconnecting"
                     );
-                    result = smtp.send(message).await;
+                    result = send(message).await;
                 }
                 match result {
-                    Ok(_) => DeliveryOutcome::Sent,
-                    Err(err) => outcome_for(&err),
+                    Ok(Ok(_)) => DeliveryOutcome::Sent,
+                    Ok(Err(err)) => outcome_for(&err),
+                    Err(_) => DeliveryOutcome::Failed {
+                        reason: format!(
+                            "the SMTP server did not finish within {}s",
+                            self.send_timeout.as_secs()
+                        ),
+                    },
                 }
             }
             Sender::Folder(dir) => {
