@@ -24,6 +24,7 @@ use crate::subscriber::{Address, Follow, SubscriberId};
 use crate::telegram::Telegram;
 use crate::token::Signer;
 use crate::transports::{console::ConsoleTransport, file::FileTransport};
+use crate::web::Web;
 
 /// The deliverer's own limit for transports whose front end keeps the platform's limits.
 const UNLIMITED_PER_SECOND: u32 = 1000;
@@ -65,7 +66,7 @@ impl App {
             Some(key) => key.expose().as_bytes().to_vec(),
             None => {
                 // A predictable key would let anyone forge links: no randomness, no start.
-                let fresh = random_bytes().ok_or(AppError::NoRandomness)?;
+                let fresh = crate::web::random_bytes(32).ok_or(AppError::NoRandomness)?;
                 store.web_signing_key(|| fresh)?
             }
         };
@@ -201,14 +202,6 @@ impl App {
     }
 }
 
-/// 32 random bytes, or `None` when the system has no randomness to give.
-pub fn random_bytes() -> Option<Vec<u8>> {
-    use ring::rand::SecureRandom;
-    let mut key = vec![0u8; 32];
-    ring::rand::SystemRandom::new().fill(&mut key).ok()?;
-    Some(key)
-}
-
 /// What `run --once` did.
 pub struct OnceReport {
     pub sources: Vec<SourceReport>,
@@ -265,11 +258,34 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
         let shutdown = shutdown.clone();
         tokio::spawn(async move { telegram.run(shutdown).await })
     });
+    let web = match &app.config().web.listen {
+        Some(listen) => match tokio::net::TcpListener::bind(listen).await {
+            Ok(listener) => {
+                let web = Arc::new(Web::new(
+                    &app.config().web,
+                    app.service.clone(),
+                    app.email.clone(),
+                    app.links.clone(),
+                    app.clock,
+                ));
+                let shutdown = shutdown.clone();
+                Some(tokio::spawn(web.serve(listener, shutdown)))
+            }
+            Err(err) => {
+                tracing::error!(listen = %listen, error = %err, "web: cannot listen; the web page is off");
+                None
+            }
+        },
+        None => None,
+    };
     let result = app.scheduler().run(&on_start, &shutdown).await;
     index_build.abort();
     shutdown.cancel();
     if let Some(telegram) = telegram {
         let _ = telegram.await;
+    }
+    if let Some(web) = web {
+        let _ = web.await;
     }
     if let Err(err) = &result {
         tracing::error!(error = %err, "the scheduler stopped on an error");

@@ -37,3 +37,4 @@ pub mod telegram;
 pub mod text;
 pub mod token;
 pub mod transports;
+pub mod web;

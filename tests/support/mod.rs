@@ -2,3 +2,4 @@ pub mod fake_sources;
 pub mod fake_telegram;
 pub mod harness;
 pub mod smtp_server;
+pub mod web_daemon;
