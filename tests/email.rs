@@ -31,8 +31,10 @@ struct Setup {
 }
 
 fn config_for(dir: &std::path::Path, smtp_port: Option<u16>) -> Config {
-    let mut config = Config::default();
-    config.data_dir = dir.to_owned();
+    let mut config = Config {
+        data_dir: dir.to_owned(),
+        ..Config::default()
+    };
     config.email.from = "paperboy <digests@paperboy.test>".into();
     if let Some(port) = smtp_port {
         config.email.smtp_host = Some("127.0.0.1".into());

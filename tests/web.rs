@@ -386,8 +386,7 @@ async fn an_existing_address_is_not_revealed() {
     let mails = d.mails(2).await;
     let to_ada = mails
         .iter()
-        .filter(|m| m.to[0] == "ada@example.org")
-        .last()
+        .rfind(|m| m.to[0] == "ada@example.org")
         .unwrap();
     assert!(text_part(to_ada).contains("/manage?token="));
     let to_bob = mails.iter().find(|m| m.to[0] == "bob@example.org").unwrap();

@@ -60,6 +60,9 @@ const MAIL_COOLDOWN_ENTRIES: usize = 100_000;
 /// Follows previewed at once from the subscribe form.
 const PREVIEW_LINES: usize = 5;
 
+/// A page refusing a request (boxed: a `Response` is large for an `Err`).
+type Refusal = Box<Response>;
+
 type IpLimiter = RateLimiter<
     IpAddr,
     governor::state::keyed::DefaultKeyedStateStore<IpAddr>,
@@ -165,6 +168,10 @@ impl Web {
         )
     }
 
+    fn refuse(&self, status: StatusCode, title: &str, paragraphs: &[&str], extra: &str) -> Refusal {
+        Box::new(self.page(status, title, paragraphs, extra))
+    }
+
     fn client_ip(&self, peer: SocketAddr, headers: &HeaderMap) -> IpAddr {
         if self.trust_forwarded_for
             && let Some(ip) = headers
@@ -179,7 +186,7 @@ impl Web {
     }
 
     /// Per-client throttling of posts.
-    fn throttle(&self, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Response> {
+    fn throttle(&self, peer: SocketAddr, headers: &HeaderMap) -> Result<(), Refusal> {
         let ip = self.client_ip(peer, headers);
         if self.throttle.len() > 100_000 {
             self.throttle.retain_recent();
@@ -196,13 +203,13 @@ impl Web {
                 response
                     .headers_mut()
                     .insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
-                Err(response)
+                Err(Box::new(response))
             }
         }
     }
 
     /// Refuses a post from another site.
-    fn same_site(&self, headers: &HeaderMap) -> Result<(), Response> {
+    fn same_site(&self, headers: &HeaderMap) -> Result<(), Refusal> {
         let cross_site = headers
             .get("sec-fetch-site")
             .and_then(|v| v.to_str().ok())
@@ -212,7 +219,7 @@ impl Web {
             .and_then(|v| v.to_str().ok())
             .is_some_and(|origin| !origin.eq_ignore_ascii_case(&self.origin));
         if cross_site || foreign_origin {
-            return Err(self.page(
+            return Err(self.refuse(
                 StatusCode::FORBIDDEN,
                 "Refused",
                 &["This form was sent from another site. Open the page on paperboy and try again."],
@@ -229,17 +236,17 @@ impl Web {
         form_token: &str,
         subject: &str,
         now: DateTime<Utc>,
-    ) -> Result<(), Response> {
+    ) -> Result<(), Refusal> {
         self.same_site(headers)?;
         match self.links.signer().verify(form_token, Purpose::Form, now) {
             Ok(claims) if claims.subject == subject => Ok(()),
-            Err(TokenError::Expired { .. }) => Err(self.page(
+            Err(TokenError::Expired { .. }) => Err(self.refuse(
                 StatusCode::FORBIDDEN,
                 "This form has expired",
                 &["The page was open for a long time. Reload it and send the form again."],
                 "",
             )),
-            _ => Err(self.page(
+            _ => Err(self.refuse(
                 StatusCode::FORBIDDEN,
                 "Refused",
                 &["This form did not come from this page. Reload it and try again."],
@@ -255,15 +262,15 @@ impl Web {
         token: Option<&str>,
         purpose: Purpose,
         now: DateTime<Utc>,
-    ) -> Result<Claims, Response> {
+    ) -> Result<Claims, Refusal> {
         let Some(token) = token else {
-            return Err(self.invalid_link());
+            return Err(Box::new(self.invalid_link()));
         };
         match self.links.signer().verify(token, purpose, now) {
             Ok(claims) => Ok(claims),
             Err(TokenError::Expired { .. }) => {
                 let subscribe = pages::link(&self.links.url("/"), "the subscribe page");
-                Err(self.page(
+                Err(self.refuse(
                     StatusCode::GONE,
                     "This link has expired",
                     &[match purpose {
@@ -273,7 +280,9 @@ impl Web {
                     &format!("<p>Go to {subscribe}.</p>"),
                 ))
             }
-            Err(TokenError::Invalid | TokenError::WrongPurpose) => Err(self.invalid_link()),
+            Err(TokenError::Invalid | TokenError::WrongPurpose) => {
+                Err(Box::new(self.invalid_link()))
+            }
         }
     }
 
@@ -619,10 +628,10 @@ async fn subscribe(
 ) -> Response {
     let now = web.clock.now();
     if let Err(response) = web.throttle(peer, &headers) {
-        return response;
+        return *response;
     }
     if let Err(response) = web.check_form(&headers, &post.form_token, "", now) {
-        return response;
+        return *response;
     }
     let form = SubscribeForm {
         email: post.email,
@@ -663,7 +672,7 @@ async fn confirm_page(State(web): State<Arc<Web>>, Query(query): Query<TokenQuer
     let now = web.clock.now();
     let claims = match web.claims(query.token.as_deref(), Purpose::Confirm, now) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let pending = match web.service.store().pending_subscription(&claims.subject) {
         Ok(pending) => pending.filter(|p| p.nonce == claims.nonce),
@@ -713,11 +722,11 @@ async fn confirm(
         .throttle(peer, &headers)
         .and_then(|()| web.same_site(&headers))
     {
-        return response;
+        return *response;
     }
     let claims = match web.claims(Some(&post.token), Purpose::Confirm, now) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let pending = match web
         .service
@@ -776,7 +785,7 @@ async fn manage_page(State(web): State<Arc<Web>>, Query(query): Query<TokenQuery
     let now = web.clock.now();
     let claims = match web.claims(query.token.as_deref(), Purpose::Manage, now) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     web.manage_view(
         &claims.subject,
@@ -796,14 +805,14 @@ async fn manage(
 ) -> Response {
     let now = web.clock.now();
     if let Err(response) = web.throttle(peer, &headers) {
-        return response;
+        return *response;
     }
     let claims = match web.claims(query.token.as_deref(), Purpose::Manage, now) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if let Err(response) = web.check_form(&headers, &post.form_token, &claims.subject, now) {
-        return response;
+        return *response;
     }
     let email = claims.subject;
     let address = Address::Email {
@@ -864,7 +873,7 @@ async fn unsubscribe_page(
     let now = web.clock.now();
     let claims = match web.claims(query.token.as_deref(), Purpose::Unsubscribe, now) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let token = query.token.unwrap_or_default();
     // The form posts what a mail client's one-click POST sends, to the same URL.
@@ -888,7 +897,7 @@ async fn unsubscribe(State(web): State<Arc<Web>>, Query(query): Query<TokenQuery
     let now = web.clock.now();
     let claims = match web.claims(query.token.as_deref(), Purpose::Unsubscribe, now) {
         Ok(claims) => claims,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let address = Address::Email {
         address: claims.subject.clone(),
