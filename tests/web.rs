@@ -530,7 +530,7 @@ async fn nothing_redirects_anywhere() {
     }
     let response = d.http.get(d.url("/")).send().await.unwrap();
     let headers = response.headers();
-    assert_eq!(headers["referrer-policy"], "no-referrer");
+    assert_eq!(headers["referrer-policy"], "same-origin");
     assert!(
         headers["content-security-policy"]
             .to_str()

@@ -11,7 +11,7 @@
 //!   per [`MAIL_COOLDOWN_MINUTES`], so the form cannot be used to flood an inbox.
 //! - The subscribe answer is the same page whether the address is new or known (a known one
 //!   is mailed its manage link instead of a confirmation).
-//! - No redirects at all (so none is open); no cookies; `Referrer-Policy: no-referrer` so
+//! - No redirects at all (so none is open); no cookies; `Referrer-Policy: same-origin` so
 //!   tokens in URLs never leak to other sites; a strict CSP with no inline script.
 //! - The unsubscribe link's GET only shows a button; its POST unsubscribes, with no cookie,
 //!   form token or redirect needed, as RFC 8058's one-click POST requires.
@@ -208,17 +208,24 @@ impl Web {
         }
     }
 
-    /// Refuses a post from another site.
+    /// Refuses a post from another site. Browsers say where a request comes from in
+    /// `Sec-Fetch-Site` (which pages cannot forge); older ones only in `Origin`.
     fn same_site(&self, headers: &HeaderMap) -> Result<(), Refusal> {
-        let cross_site = headers
-            .get("sec-fetch-site")
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"));
-        let foreign_origin = headers
-            .get(header::ORIGIN)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|origin| !origin.eq_ignore_ascii_case(&self.origin));
-        if cross_site || foreign_origin {
+        let fetch_site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+        let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+        let allowed = match fetch_site {
+            Some(site) => {
+                site.eq_ignore_ascii_case("same-origin") || site.eq_ignore_ascii_case("none")
+            }
+            None => origin.is_none_or(|origin| origin.eq_ignore_ascii_case(&self.origin)),
+        };
+        if !allowed {
+            tracing::info!(
+                origin = ?origin,
+                fetch_site = ?fetch_site,
+                expected = %self.origin,
+                "web: refused a post from another site"
+            );
             return Err(self.refuse(
                 StatusCode::FORBIDDEN,
                 "Refused",
