@@ -78,6 +78,8 @@ pub struct Config {
     pub delivery: DeliveryConfig,
     pub telegram: TelegramConfig,
     pub discord: DiscordConfig,
+    pub email: EmailConfig,
+    pub web: WebConfig,
     /// Subscribers created (if missing) when paperboy starts: a demo, or an operator's own.
     pub subscribers: Vec<ConfiguredSubscriber>,
 }
@@ -165,6 +167,99 @@ impl Default for DiscordConfig {
     }
 }
 
+/// The email transport: SMTP when `smtp_host` is set, else `.eml` files in `eml_dir`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EmailConfig {
+    /// The sender, `name <address>` or a bare address.
+    pub from: String,
+    /// The SMTP server. Unset: every mail is written to `eml_dir` instead.
+    pub smtp_host: Option<String>,
+    /// Default: 465 for `tls`, 587 for `starttls`, 25 for `none`.
+    pub smtp_port: Option<u16>,
+    pub smtp_tls: SmtpTls,
+    pub smtp_username: Option<String>,
+    pub smtp_password: Option<Secret>,
+    pub smtp_password_file: Option<PathBuf>,
+    /// Connections kept open to the SMTP server.
+    pub pool_size: u32,
+    /// Seconds one SMTP command may take.
+    pub timeout_secs: u64,
+    /// Mails sent per second at most.
+    pub per_second: u32,
+    /// Where mails go without an SMTP server: `<eml_dir>/<address>/<id>.eml`, under
+    /// `data_dir` if relative.
+    pub eml_dir: PathBuf,
+}
+
+/// How paperboy talks to the SMTP server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// TLS from the first byte (port 465).
+    Tls,
+    /// Plain, upgraded with STARTTLS before anything else is said (port 587).
+    Starttls,
+    /// No encryption: only for a server on this machine.
+    None,
+}
+
+impl Default for EmailConfig {
+    fn default() -> EmailConfig {
+        EmailConfig {
+            from: "paperboy <paperboy@localhost>".to_owned(),
+            smtp_host: None,
+            smtp_port: None,
+            smtp_tls: SmtpTls::Tls,
+            smtp_username: None,
+            smtp_password: None,
+            smtp_password_file: None,
+            pool_size: 4,
+            timeout_secs: 30,
+            per_second: 5,
+            eml_dir: PathBuf::from("mail"),
+        }
+    }
+}
+
+/// The web page (subscribe, confirm, manage, unsubscribe, search) and the links in mails.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WebConfig {
+    /// The address the web server listens on (behind a TLS-terminating proxy). Unset: off.
+    pub listen: Option<String>,
+    /// The public URL of the web page; every link in mails and pages starts with it. Must be
+    /// https unless it is on this machine.
+    pub base_url: String,
+    /// The key that signs links and forms (at least 32 characters), or `signing_key_file`.
+    /// Unset: one is generated once and kept in the store.
+    pub signing_key: Option<Secret>,
+    pub signing_key_file: Option<PathBuf>,
+    /// How long a confirmation link works.
+    pub confirm_ttl_hours: u64,
+    /// How long the manage and unsubscribe links in a mail work.
+    pub link_ttl_days: u64,
+    /// Form posts one IP address may make per minute.
+    pub posts_per_minute: u32,
+    /// Take the client's address from `X-Forwarded-For` (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+}
+
+impl Default for WebConfig {
+    fn default() -> WebConfig {
+        WebConfig {
+            listen: None,
+            base_url: "http://localhost:8080".to_owned(),
+            signing_key: None,
+            signing_key_file: None,
+            confirm_ttl_hours: 48,
+            link_ttl_days: 365,
+            posts_per_minute: 10,
+            trust_forwarded_for: false,
+        }
+    }
+}
+
 /// Most papers one `/related` or `/search` reply may list.
 pub const MAX_RESULTS: usize = 50;
 
@@ -190,6 +285,9 @@ pub struct DeliveryConfig {
     pub file_dir: PathBuf,
     /// Attempts before a message is abandoned.
     pub max_attempts: u32,
+    /// Messages refused for good in a row (hard bounces) after which a subscriber is
+    /// deactivated.
+    pub max_rejections: u32,
     /// On shutdown, how long in-flight sends may take before paperboy exits anyway.
     pub shutdown_grace_secs: u64,
 }
@@ -331,6 +429,8 @@ impl Default for Config {
             delivery: DeliveryConfig::default(),
             telegram: TelegramConfig::default(),
             discord: DiscordConfig::default(),
+            email: EmailConfig::default(),
+            web: WebConfig::default(),
             subscribers: Vec::new(),
         }
     }
@@ -365,6 +465,7 @@ impl Default for DeliveryConfig {
         DeliveryConfig {
             file_dir: PathBuf::from("digests"),
             max_attempts: 6,
+            max_rejections: 3,
             shutdown_grace_secs: 10,
         }
     }
@@ -527,6 +628,16 @@ impl Config {
             discord.token.take(),
             discord.token_file.as_deref(),
         )?;
+        self.email.smtp_password = resolve_secret(
+            "email.smtp_password",
+            self.email.smtp_password.take(),
+            self.email.smtp_password_file.as_deref(),
+        )?;
+        self.web.signing_key = resolve_secret(
+            "web.signing_key",
+            self.web.signing_key.take(),
+            self.web.signing_key_file.as_deref(),
+        )?;
         Ok(())
     }
 
@@ -669,7 +780,86 @@ impl Config {
         if self.http.max_body_mb == 0 {
             return Err(bad("http.max_body_mb", "must be at least 1".into()));
         }
+        self.validate_email()?;
         self.validate_subscribers()
+    }
+
+    fn validate_email(&self) -> Result<(), ConfigError> {
+        let bad = |key: &str, message: String| ConfigError::Value {
+            key: key.to_owned(),
+            message,
+        };
+        let email = &self.email;
+        crate::email::check_mailbox(&email.from).map_err(|message| bad("email.from", message))?;
+        if let Some(host) = &email.smtp_host {
+            if host.trim().is_empty() || host.contains(['/', ' ']) {
+                return Err(bad(
+                    "email.smtp_host",
+                    format!("{host:?} is not a host name"),
+                ));
+            }
+            if email.smtp_tls == SmtpTls::None && !is_loopback_host(host) {
+                return Err(bad(
+                    "email.smtp_tls",
+                    "\"none\" sends mail and passwords in clear text: only for a server on this machine (localhost, 127.0.0.1, ::1)".into(),
+                ));
+            }
+        }
+        if email.smtp_password.is_some() != email.smtp_username.is_some() {
+            return Err(bad(
+                "email.smtp_username",
+                "set both smtp_username and smtp_password (or smtp_password_file), or neither"
+                    .into(),
+            ));
+        }
+        for (key, value) in [
+            ("email.pool_size", email.pool_size as u64),
+            ("email.timeout_secs", email.timeout_secs),
+            ("email.per_second", email.per_second as u64),
+            (
+                "delivery.max_rejections",
+                self.delivery.max_rejections as u64,
+            ),
+            ("web.confirm_ttl_hours", self.web.confirm_ttl_hours),
+            ("web.link_ttl_days", self.web.link_ttl_days),
+            ("web.posts_per_minute", self.web.posts_per_minute as u64),
+        ] {
+            if value == 0 {
+                return Err(bad(key, "must be at least 1".into()));
+            }
+        }
+        let web = &self.web;
+        check_http_url("web.base_url", &web.base_url)?;
+        let url =
+            reqwest::Url::parse(&web.base_url).map_err(|e| bad("web.base_url", e.to_string()))?;
+        if url.scheme() != "https" && !url.host_str().is_some_and(is_loopback_host) {
+            return Err(bad(
+                "web.base_url",
+                "must be https (mail clients and RFC 8058 want https links) unless the host is this machine".into(),
+            ));
+        }
+        if url.query().is_some() || url.fragment().is_some() {
+            return Err(bad("web.base_url", "must have no query or fragment".into()));
+        }
+        if let Some(listen) = &web.listen
+            && listen.parse::<std::net::SocketAddr>().is_err()
+        {
+            return Err(bad(
+                "web.listen",
+                format!("{listen:?} is not an address and port, e.g. 127.0.0.1:8080"),
+            ));
+        }
+        if web
+            .signing_key
+            .as_ref()
+            .is_some_and(|key| key.expose().len() < 32)
+        {
+            return Err(bad(
+                "web.signing_key",
+                "must be at least 32 characters (e.g. `openssl rand -hex 32`)".into(),
+            ));
+        }
+        Ok(())
     }
 
     fn validate_subscribers(&self) -> Result<(), ConfigError> {
@@ -723,6 +913,11 @@ impl Config {
             }
         }
         Ok(())
+    }
+
+    /// Where mails go without an SMTP server; relative paths are under `data_dir`.
+    pub fn eml_dir(&self) -> PathBuf {
+        self.data_dir.join(&self.email.eml_dir)
     }
 
     /// Where the file transport writes; relative paths are under `data_dir`.
@@ -802,6 +997,15 @@ fn check_time_zone(key: &str, zone: &str) -> Result<(), ConfigError> {
             key: key.to_owned(),
             message: err.to_string(),
         })
+}
+
+/// localhost, 127.0.0.0/8 or ::1 (with or without brackets).
+fn is_loopback_host(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 fn host_of(url: &str) -> Option<String> {

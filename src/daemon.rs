@@ -12,7 +12,9 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::delivery::{Deliverer, DeliveryReport, RetryPolicy};
 use crate::discord::Discord;
+use crate::email::Email;
 use crate::ingest::{Ingestor, SourceReport};
+use crate::links::Links;
 use crate::matching::FollowQuery;
 use crate::schedule::{self, Schedule};
 use crate::scheduler::{LoopError, Scheduler};
@@ -21,10 +23,20 @@ use crate::status;
 use crate::store::{Store, StoreError};
 use crate::subscriber::{Address, Follow, SubscriberId};
 use crate::telegram::Telegram;
+use crate::token::Signer;
 use crate::transports::{console::ConsoleTransport, file::FileTransport};
+use crate::web::Web;
 
 /// The deliverer's own limit for transports whose front end keeps the platform's limits.
 const UNLIMITED_PER_SECOND: u32 = 1000;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("the system has no randomness for the web signing key; set web.signing_key")]
+    NoRandomness,
+}
 
 /// Everything the daemon runs on, built once from the config.
 pub struct App {
@@ -36,17 +48,43 @@ pub struct App {
     pub telegram: Option<Telegram>,
     /// The Discord front end, when a token is configured.
     pub discord: Option<Discord>,
+    /// The links in mails and pages, signed with the web signing key.
+    pub links: Arc<Links>,
+    /// The email transport (SMTP, or `.eml` files), when `email.from` is usable.
+    pub email: Option<Arc<Email>>,
 }
 
 impl App {
     /// Wires the parts together. The embedded transports (console, files) are always on;
     /// a chat front end is on when its token is configured. Call inside a tokio runtime.
-    pub fn new(ingestor: Ingestor, clock: Clock) -> App {
+    pub fn new(ingestor: Ingestor, clock: Clock) -> Result<App, AppError> {
         let store = ingestor.store().clone();
         let config = Arc::new(ingestor.config().clone());
         let policy = RetryPolicy {
             max_attempts: config.delivery.max_attempts,
+            max_rejections: config.delivery.max_rejections,
             ..RetryPolicy::default()
+        };
+        let key = match &config.web.signing_key {
+            Some(key) => key.expose().as_bytes().to_vec(),
+            None => {
+                // A predictable key would let anyone forge links: no randomness, no start.
+                let fresh = crate::web::random_bytes(32).ok_or(AppError::NoRandomness)?;
+                store.web_signing_key(|| fresh)?
+            }
+        };
+        let links = Arc::new(Links::new(
+            &config.web.base_url,
+            Arc::new(Signer::new(&key)),
+            chrono::Duration::days(i64::try_from(config.web.link_ttl_days).unwrap_or(365)),
+            chrono::Duration::hours(i64::try_from(config.web.confirm_ttl_hours).unwrap_or(48)),
+        ));
+        let email = match Email::from_config(&config, links.clone(), clock) {
+            Ok(email) => Some(Arc::new(email)),
+            Err(err) => {
+                tracing::error!(error = %err, "the email transport is off");
+                None
+            }
         };
         let mut deliverer = Deliverer::new(store.clone(), policy)
             .with_transport(Arc::new(ConsoleTransport), 1000)
@@ -76,14 +114,19 @@ impl App {
             // Discord's limits, too, are kept by its front end.
             deliverer = deliverer.with_transport(discord.transport(), UNLIMITED_PER_SECOND);
         }
-        App {
+        if let Some(email) = &email {
+            deliverer = deliverer.with_transport(email.clone(), config.email.per_second);
+        }
+        Ok(App {
             service,
             ingestor,
             deliverer: Arc::new(deliverer),
             clock,
             telegram,
             discord,
-        }
+            links,
+            email,
+        })
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -234,6 +277,26 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
         let shutdown = shutdown.clone();
         tokio::spawn(async move { discord.run(shutdown).await })
     });
+    let web = match &app.config().web.listen {
+        Some(listen) => match tokio::net::TcpListener::bind(listen).await {
+            Ok(listener) => {
+                let web = Arc::new(Web::new(
+                    &app.config().web,
+                    app.service.clone(),
+                    app.email.clone(),
+                    app.links.clone(),
+                    app.clock,
+                ));
+                let shutdown = shutdown.clone();
+                Some(tokio::spawn(web.serve(listener, shutdown)))
+            }
+            Err(err) => {
+                tracing::error!(listen = %listen, error = %err, "web: cannot listen; the web page is off");
+                None
+            }
+        },
+        None => None,
+    };
     let result = app.scheduler().run(&on_start, &shutdown).await;
     index_build.abort();
     shutdown.cancel();
@@ -242,6 +305,9 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
     }
     if let Some(discord) = discord {
         let _ = discord.await;
+    }
+    if let Some(web) = web {
+        let _ = web.await;
     }
     if let Err(err) = &result {
         tracing::error!(error = %err, "the scheduler stopped on an error");

@@ -38,8 +38,14 @@ pub enum DeliveryOutcome {
     Moved {
         to: Address,
     },
-    /// A permanent failure for this message (a 5xx SMTP answer, a rejected payload).
+    /// A failure worth retrying with backoff (a 4xx SMTP answer, a dropped connection, a
+    /// rejected payload that may be fixed).
     Failed {
+        reason: String,
+    },
+    /// Refused for good (a 5xx SMTP answer, a hard bounce): never retried. Rejections in a
+    /// row are counted per subscriber; `max_rejections` of them deactivate the subscriber.
+    Rejected {
         reason: String,
     },
 }
@@ -71,6 +77,8 @@ pub struct RetryPolicy {
     pub max_backoff: Duration,
     /// A message waiting for a transport that is not configured is retried this often.
     pub missing_transport_retry: Duration,
+    /// Messages rejected for good in a row after which a subscriber is deactivated.
+    pub max_rejections: u32,
 }
 
 impl Default for RetryPolicy {
@@ -80,6 +88,7 @@ impl Default for RetryPolicy {
             base_backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(3600),
             missing_transport_retry: Duration::from_secs(3600),
+            max_rejections: 3,
         }
     }
 }
@@ -139,6 +148,25 @@ pub fn next_step(
         DeliveryOutcome::Failed { reason } => NextStep::Abandon {
             reason: format!("{reason} (after {attempts} attempts)"),
         },
+        // The Deliverer counts rejections and asks `after_rejection`; alone, one rejection
+        // only ends this message.
+        DeliveryOutcome::Rejected { reason } => NextStep::Abandon {
+            reason: reason.clone(),
+        },
+    }
+}
+
+/// After a rejection (the `rejections_in_a_row`th): the message is given up; the subscriber
+/// too once the rejections reach `policy.max_rejections`.
+pub fn after_rejection(reason: &str, rejections_in_a_row: u32, policy: &RetryPolicy) -> NextStep {
+    if rejections_in_a_row >= policy.max_rejections {
+        NextStep::Deactivate {
+            reason: format!("{reason} ({rejections_in_a_row} rejected messages in a row)"),
+        }
+    } else {
+        NextStep::Abandon {
+            reason: format!("{reason} (rejected; not retried)"),
+        }
     }
 }
 
@@ -305,6 +333,10 @@ impl Deliverer {
         loop {
             let outcome = self.attempt(&subscriber, &entry).await;
             let step = match outcome {
+                Some(DeliveryOutcome::Rejected { reason }) => {
+                    let in_a_row = self.store.record_rejection(subscriber.id)?;
+                    after_rejection(&reason, in_a_row, &self.policy)
+                }
                 Some(outcome) => next_step(&outcome, entry.attempts, &self.policy, now),
                 None => NextStep::Retry {
                     at: now
@@ -324,6 +356,7 @@ impl Deliverer {
             match step {
                 NextStep::Done => {
                     self.store.complete_message(entry.id)?;
+                    self.store.clear_rejections(subscriber.id)?;
                     self.store.flush_async().await?;
                     tracing::info!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, subject = %entry.subject, "delivered");
                     report.sent += 1;

@@ -271,7 +271,7 @@ fn app(config: Config) -> anyhow::Result<(tokio::runtime::Runtime, App)> {
     let runtime = runtime()?;
     let app = {
         let _inside = runtime.enter();
-        App::new(ingestor(config)?, Clock::System)
+        App::new(ingestor(config)?, Clock::System)?
     };
     Ok((runtime, app))
 }

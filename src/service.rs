@@ -199,6 +199,28 @@ impl Service {
         Ok(subscriber)
     }
 
+    /// Stops every digest to `address` (an unsubscribe link, the manage page): the
+    /// subscriber is deactivated, follows kept. Returns whether anything changed.
+    pub async fn unsubscribe(
+        &self,
+        address: &Address,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        let Some(mut subscriber) = self.store.subscriber_by_address(address)? else {
+            return Ok(false);
+        };
+        if !subscriber.active {
+            return Ok(false);
+        }
+        subscriber.active = false;
+        // Coming back later starts from then: no digest for the time away.
+        subscriber.last_slot = Some(now);
+        self.store.put_subscriber(&subscriber)?;
+        self.store.flush_async().await?;
+        tracing::info!(subscriber = %subscriber.id, "unsubscribed");
+        Ok(true)
+    }
+
     /// Runs one command from `address`: parse, decide, apply, flush, reply. Bad input gets a
     /// usage reply and changes nothing.
     pub async fn run_command(

@@ -233,8 +233,9 @@ fn a_running_daemon_locks_the_store_but_status_still_works() {
         .assert_success()
         .assert_stdout_contains("(the daemon is running; figures as of ")
         .assert_stdout_contains(&format!(
-            "store: {} (schema v3, 30 papers",
-            data_dir.display()
+            "store: {} (schema v{}, 30 papers",
+            data_dir.display(),
+            paperboy::store::current_schema_version()
         ))
         .assert_stdout_contains("sample-hf  healthy");
 

@@ -78,7 +78,7 @@ fn app(config: &Config, at: DateTime<Utc>) -> Arc<App> {
     let store = Arc::new(Store::open(&config.data_dir).unwrap());
     let config = Arc::new(config.clone());
     let ingestor = Ingestor::new(store, build_fetcher(&config).unwrap(), config);
-    let app = Arc::new(App::new(ingestor, Clock::tokio_from(at)));
+    let app = Arc::new(App::new(ingestor, Clock::tokio_from(at)).unwrap());
     assert!(app.discord.is_some(), "a token turns the front end on");
     app
 }

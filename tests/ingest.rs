@@ -586,10 +586,13 @@ async fn the_daemon_polls_on_its_cron_and_stops_on_the_shutdown_signal() {
         rss_feed(&[item("2611.00001", 1, "new", "Polled")]),
     );
     let data_dir = s.ingestor.store().data_dir().to_owned();
-    let app = Arc::new(paperboy::daemon::App::new(
-        s.ingestor.clone(),
-        paperboy::clock::Clock::tokio_from(t("2026-11-24T10:00:00Z")),
-    ));
+    let app = Arc::new(
+        paperboy::daemon::App::new(
+            s.ingestor.clone(),
+            paperboy::clock::Clock::tokio_from(t("2026-11-24T10:00:00Z")),
+        )
+        .unwrap(),
+    );
     let shutdown = CancellationToken::new();
     let daemon = {
         let (app, shutdown) = (app.clone(), shutdown.clone());

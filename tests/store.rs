@@ -161,3 +161,53 @@ fn source_state_round_trips() {
         Err(StoreError::Corrupt { .. })
     ));
 }
+
+#[test]
+fn the_web_signing_key_is_generated_once_and_kept_across_reopens() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = {
+        let store = Store::open(dir.path()).unwrap();
+        let key = store.web_signing_key(|| vec![1; 32]).unwrap();
+        assert_eq!(store.web_signing_key(|| vec![2; 32]).unwrap(), key);
+        key
+    };
+    let store = Store::open(dir.path()).unwrap();
+    assert_eq!(store.web_signing_key(|| vec![3; 32]).unwrap(), first);
+    assert_eq!(first, vec![1; 32]);
+}
+
+#[test]
+fn a_pending_subscription_is_taken_once_and_only_with_its_nonce() {
+    use paperboy::subscription::PendingSubscription;
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let pending = |nonce: &str| PendingSubscription {
+        email: "ada@example.org".into(),
+        nonce: nonce.into(),
+        follows: vec!["diffusion".into()],
+        schedule: "daily 08:00".into(),
+        time_zone: "UTC".into(),
+        requested_at: t("2026-11-25T10:00:00Z"),
+    };
+    store.put_pending_subscription(&pending("old")).unwrap();
+    // A newer request replaces the older one, whose link then no longer works.
+    store.put_pending_subscription(&pending("new")).unwrap();
+    assert_eq!(
+        store
+            .take_pending_subscription("ada@example.org", "old")
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store
+            .take_pending_subscription("ada@example.org", "new")
+            .unwrap(),
+        Some(pending("new"))
+    );
+    assert_eq!(
+        store
+            .take_pending_subscription("ada@example.org", "new")
+            .unwrap(),
+        None
+    );
+}

@@ -87,7 +87,7 @@ fn start(config: &Config, at: DateTime<Utc>) -> Running {
     let store = Arc::new(Store::open(&config.data_dir).unwrap());
     let config = Arc::new(config.clone());
     let ingestor = Ingestor::new(store, build_fetcher(&config).unwrap(), config);
-    let app = Arc::new(App::new(ingestor, Clock::tokio_from(at)));
+    let app = Arc::new(App::new(ingestor, Clock::tokio_from(at)).unwrap());
     assert!(app.telegram.is_some(), "a token turns the front end on");
     let shutdown = CancellationToken::new();
     let (running_app, token) = (app.clone(), shutdown.clone());
@@ -359,7 +359,7 @@ async fn telegram_errors_become_delivery_outcomes() {
     let store = Arc::new(Store::open(&config.data_dir).unwrap());
     let config = Arc::new(config);
     let ingestor = Ingestor::new(store, build_fetcher(&config).unwrap(), config);
-    let app = App::new(ingestor, Clock::tokio_from(t("2026-11-25T04:00:00Z")));
+    let app = App::new(ingestor, Clock::tokio_from(t("2026-11-25T04:00:00Z"))).unwrap();
     let transport = app.telegram.as_ref().unwrap().transport();
     let reply = digest_reply();
     let to = Address::Telegram { chat_id: ADA };
@@ -476,7 +476,7 @@ async fn webhook_mode_checks_the_secret_and_answers_updates() {
     let store = Arc::new(Store::open(&config.data_dir).unwrap());
     let config = Arc::new(config);
     let ingestor = Ingestor::new(store, build_fetcher(&config).unwrap(), config);
-    let app = App::new(ingestor, Clock::tokio_from(t("2026-11-25T04:00:00Z")));
+    let app = App::new(ingestor, Clock::tokio_from(t("2026-11-25T04:00:00Z"))).unwrap();
     let telegram = app.telegram.clone().unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let hook = format!("http://{}/telegram-hook", listener.local_addr().unwrap());

@@ -19,6 +19,11 @@
 //! - `outbox_by_id`: outbox id (u64 BE) -> `OutboxEntry` JSON; only pending entries.
 //! - `feedback_by_subscriber_paper`: subscriber id (u64 BE) ++ paper id -> `Feedback` JSON
 //!   (the latest 👍 or 👎 a subscriber gave a paper).
+//! - `pending_subscription_by_email`: email address (utf-8) -> `PendingSubscription` JSON
+//!   (a web sign-up waiting for its confirmation link).
+//! - `secret_by_name`: utf-8 name -> secret bytes (`web_signing_key`, generated once).
+//! - `rejection_count_by_subscriber`: subscriber id (u64 BE) -> u32 BE, the messages the
+//!   platform rejected for good in a row (hard bounces); reset by a delivered message.
 
 use std::collections::HashMap;
 use std::fs::{File, TryLockError};
@@ -32,6 +37,7 @@ use sled::Transactional;
 
 use crate::paper::{Discovery, MergeOutcome, Paper, PaperId, PaperObservation, merge};
 
+mod email;
 mod subscribers;
 
 pub use subscribers::{Feedback, SubscriberExport, Vote};
@@ -46,6 +52,9 @@ const TREE_FOLLOWS: &str = "follow_by_subscriber";
 const TREE_SENT: &str = "sent_at_by_subscriber_paper";
 const TREE_OUTBOX: &str = "outbox_by_id";
 const TREE_FEEDBACK: &str = "feedback_by_subscriber_paper";
+const TREE_PENDING_SUBSCRIPTIONS: &str = "pending_subscription_by_email";
+const TREE_SECRETS: &str = "secret_by_name";
+const TREE_REJECTIONS: &str = "rejection_count_by_subscriber";
 const KEY_SCHEMA_VERSION: &[u8] = b"schema_version";
 
 /// One step of the schema, applied once, in order, when a store older than it is opened.
@@ -88,6 +97,16 @@ pub const MIGRATIONS: &[Migration] = &[
         description: "feedback on papers",
         apply: |db| {
             db.open_tree(TREE_FEEDBACK)?;
+            Ok(())
+        },
+    },
+    Migration {
+        version: 4,
+        description: "email: pending web sign-ups, secrets, rejection counts",
+        apply: |db| {
+            for name in [TREE_PENDING_SUBSCRIPTIONS, TREE_SECRETS, TREE_REJECTIONS] {
+                db.open_tree(name)?;
+            }
             Ok(())
         },
     },
@@ -183,6 +202,9 @@ pub struct Store {
     sent: sled::Tree,
     outbox: sled::Tree,
     feedback: sled::Tree,
+    pending_subscriptions: sled::Tree,
+    secrets: sled::Tree,
+    rejections: sled::Tree,
     /// Serializes read-modify-write of subscribers and their follows.
     subscriber_writes: Mutex<()>,
     data_dir: PathBuf,
@@ -247,6 +269,9 @@ impl Store {
             sent: db.open_tree(TREE_SENT)?,
             outbox: db.open_tree(TREE_OUTBOX)?,
             feedback: db.open_tree(TREE_FEEDBACK)?,
+            pending_subscriptions: db.open_tree(TREE_PENDING_SUBSCRIPTIONS)?,
+            secrets: db.open_tree(TREE_SECRETS)?,
+            rejections: db.open_tree(TREE_REJECTIONS)?,
             subscriber_writes: Mutex::new(()),
             meta,
             db,

@@ -2,3 +2,5 @@ pub mod fake_discord;
 pub mod fake_sources;
 pub mod fake_telegram;
 pub mod harness;
+pub mod smtp_server;
+pub mod web_daemon;
