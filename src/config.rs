@@ -1165,6 +1165,7 @@ mod tests {
             &[],
             "subscribers[0].address",
         );
+        check("[admin]\ncontact = \"pigeon:42\"\n", &[], "admin.contact");
         check(
             "[[subscribers]]\naddress = \"console:a\"\nfollows = [\"  \"]\n",
             &[],

@@ -457,6 +457,20 @@ fn free_port() -> u16 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn no_secret_reaches_logs_metrics_or_health() {
     let fake = FakeSources::start().await;
+    // Papers today and yesterday (the poll re-reads past days), so a digest goes to the
+    // mail server that is not there.
+    let hf_papers: Vec<serde_json::Value> = serde_json::from_slice(
+        &std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/data/hf-daily-papers_date-2026-06-12.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let today = Utc::now();
+    for day in [today, today - chrono::Duration::days(1)] {
+        fake.set_hf_day(&day.format("%Y-%m-%d").to_string(), hf_papers.clone());
+    }
     let telegram = FakeTelegram::start().await;
     let discord = FakeDiscord::start().await;
     let dir = tempfile::tempdir().unwrap();
@@ -493,7 +507,7 @@ enabled = false
 
 [[subscribers]]
 address = "email:reader@example.org"
-follows = ["diffusion"]
+follows = ["model"]
 digest_on_start = true
 "#,
             data = data_dir.display(),
@@ -568,7 +582,23 @@ digest_on_start = true
         .await
         .unwrap();
 
-    // The token was really in play: Hugging Face was asked with it.
+    // The secrets were really in play: the fakes answer only their own tokens, Hugging
+    // Face was asked with its token, and a digest went to the missing mail server.
+    assert!(!telegram.calls().is_empty(), "Telegram was never called");
+    assert!(!discord.calls().is_empty(), "Discord was never called");
+    let later = parse_exposition(&metrics_later);
+    assert!(
+        later
+            .get(r#"paperboy_papers_ingested_total{source="hf"}"#)
+            .is_some_and(|n| *n > 0.0),
+        "{metrics_later}"
+    );
+    assert!(
+        later
+            .get(r#"paperboy_deliveries_total{transport="email",outcome="retried"}"#)
+            .is_some_and(|n| *n > 0.0),
+        "{metrics_later}"
+    );
     let hf_requests = fake.seen_paths("/api/daily_papers");
     assert!(
         hf_requests.iter().any(|seen| seen
