@@ -645,3 +645,39 @@ digest_on_start = true
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_empty_digest_says_a_source_is_delayed_before_it_counts_as_failing() {
+    let dir = tempfile::tempdir().unwrap();
+    let papers = dir.path().join("papers.jsonl");
+    write_papers(&papers, &["graph networks"]);
+    let config = config(dir.path());
+    assert_eq!(config.health.failing_after, 3);
+    let app = app(&config, Clock::tokio_from(t("2026-11-24T09:00:00Z")));
+    daemon::run_once(&app).await.unwrap();
+    let me: Address = "console:me".parse().unwrap();
+    let ask = |text: &'static str| {
+        let (service, me, now) = (app.service.clone(), me.clone(), app.clock.now());
+        async move {
+            service
+                .run_command(&me, text, now)
+                .await
+                .unwrap()
+                .to_plain_text()
+        }
+    };
+    ask("/follow diffusion").await;
+    let reply = ask("/digest").await;
+    assert!(!reply.contains("delayed"), "{reply}");
+
+    // One failed poll: not failing yet, but the subscriber hears papers may be late.
+    std::fs::remove_file(&papers).unwrap();
+    tokio::time::sleep(HOUR).await;
+    daemon::run_once(&app).await.unwrap();
+    let reply = ask("/digest").await;
+    assert!(reply.starts_with("Nothing new for your follows"), "{reply}");
+    assert!(
+        reply.contains("papers failed its last 1 poll(s); papers may be delayed."),
+        "{reply}"
+    );
+}
