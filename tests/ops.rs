@@ -681,3 +681,77 @@ async fn an_empty_digest_says_a_source_is_delayed_before_it_counts_as_failing() 
         "{reply}"
     );
 }
+
+/// A gateway that cannot be reached must not keep the daemon from stopping: serenity keeps
+/// re-queueing a shard that never connected, whatever `shutdown_all` says.
+#[test]
+fn sigterm_stops_the_daemon_while_discord_is_unreachable() {
+    let dir = tempfile::tempdir().unwrap();
+    let data_dir = dir.path().join("data");
+    let closed = free_port();
+    let config = dir.path().join("paperboy.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"data_dir = "{data}"
+[ingest]
+schedule = "0 * * * *"
+[discord]
+api_url = "http://127.0.0.1:{closed}"
+[sources.hf]
+enabled = false
+[sources.arxiv]
+enabled = false
+"#,
+            data = data_dir.display(),
+        ),
+    )
+    .unwrap();
+    let log_path = dir.path().join("daemon.log");
+    let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PAPERBOY_") {
+            command.env_remove(key);
+        }
+    }
+    let mut daemon = KillOnDrop(
+        command
+            .current_dir(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(std::fs::File::create(&log_path).unwrap())
+            .env("RUST_LOG", "info")
+            .env("PAPERBOY_DISCORD__TOKEN", support::fake_discord::TOKEN)
+            .arg("--config")
+            .arg(&config)
+            .arg("run")
+            .spawn()
+            .unwrap(),
+    );
+    let log = || std::fs::read_to_string(&log_path).unwrap_or_default();
+    let started = std::time::Instant::now();
+    while !log().contains("Re-queueing start of shard") {
+        assert!(daemon.0.try_wait().unwrap().is_none(), "{}", log());
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the gateway was never tried:\n{}",
+            log()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = daemon.0.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let exit = wait_with_deadline(&mut daemon.0, Duration::from_secs(15));
+    assert!(
+        exit.is_some_and(|status| status.success()),
+        "the daemon did not stop within 15 s of SIGTERM:\n{}",
+        log()
+    );
+    assert!(log().contains("store flushed; stopped"), "{}", log());
+}
