@@ -111,6 +111,7 @@ impl Metrics {
     pub fn record_poll(&self, source: &str, new_papers: usize, failed: bool) {
         self.with(|c| {
             *c.papers_ingested.entry(source.to_owned()).or_default() += new_papers as u64;
+            // Created at the first poll, so a source that never failed shows a 0.
             let failures = c.polls_failed.entry(source.to_owned()).or_default();
             if failed {
                 *failures += 1;
@@ -148,141 +149,137 @@ impl Metrics {
 
     /// The text exposition of every figure.
     pub fn render(&self, store: &StoreFigures) -> String {
-        let c = self.with(|c| Counters {
-            papers_ingested: c.papers_ingested.clone(),
-            polls_failed: c.polls_failed.clone(),
-            deliveries: c.deliveries.clone(),
-            rate_limited: c.rate_limited.clone(),
-            commands: c.commands.clone(),
-            admin_alerts: c.admin_alerts,
-            matching: c.matching.clone(),
-            digests: c.digests.clone(),
-        });
-        let mut out = String::new();
-        header(
+        // Rendering under the lock is a few microseconds of string formatting; nothing waits
+        // on it for long.
+        self.with(|c| render(c, store))
+    }
+}
+
+fn render(c: &Counters, store: &StoreFigures) -> String {
+    let mut out = String::new();
+    header(
+        &mut out,
+        "paperboy_papers_ingested_total",
+        "counter",
+        "New papers stored, per source.",
+    );
+    for (source, n) in &c.papers_ingested {
+        sample(
             &mut out,
             "paperboy_papers_ingested_total",
-            "counter",
-            "New papers stored, per source.",
+            &[("source", source)],
+            *n,
         );
-        for (source, n) in &c.papers_ingested {
-            sample(
-                &mut out,
-                "paperboy_papers_ingested_total",
-                &[("source", source)],
-                *n,
-            );
-        }
-        header(
+    }
+    header(
+        &mut out,
+        "paperboy_source_polls_failed_total",
+        "counter",
+        "Polls that failed, per source.",
+    );
+    for (source, n) in &c.polls_failed {
+        sample(
             &mut out,
             "paperboy_source_polls_failed_total",
-            "counter",
-            "Polls that failed, per source.",
+            &[("source", source)],
+            *n,
         );
-        for (source, n) in &c.polls_failed {
+    }
+    header(
+        &mut out,
+        "paperboy_source_health",
+        "gauge",
+        "1 for each source's current verdict, 0 for the other verdicts.",
+    );
+    for (source, kind) in &store.source_verdicts {
+        for candidate in VERDICT_KINDS {
+            let value = u64::from(*kind == candidate);
             sample(
                 &mut out,
-                "paperboy_source_polls_failed_total",
-                &[("source", source)],
-                *n,
+                "paperboy_source_health",
+                &[("source", source), ("verdict", candidate)],
+                value,
             );
         }
-        header(
-            &mut out,
-            "paperboy_source_health",
-            "gauge",
-            "1 for each source's current verdict, 0 for the other verdicts.",
-        );
-        for (source, kind) in &store.source_verdicts {
-            for candidate in VERDICT_KINDS {
-                let value = u64::from(*kind == candidate);
-                sample(
-                    &mut out,
-                    "paperboy_source_health",
-                    &[("source", source), ("verdict", candidate)],
-                    value,
-                );
-            }
-        }
-        header(&mut out, "paperboy_papers", "gauge", "Papers in the store.");
-        sample(&mut out, "paperboy_papers", &[], store.papers);
-        header(
+    }
+    header(&mut out, "paperboy_papers", "gauge", "Papers in the store.");
+    sample(&mut out, "paperboy_papers", &[], store.papers);
+    header(
+        &mut out,
+        "paperboy_deliveries_total",
+        "counter",
+        "Delivery attempts per transport and outcome (sent, retried, failed).",
+    );
+    for ((transport, outcome), n) in &c.deliveries {
+        sample(
             &mut out,
             "paperboy_deliveries_total",
-            "counter",
-            "Delivery attempts per transport and outcome (sent, retried, failed).",
+            &[("transport", transport), ("outcome", outcome.as_str())],
+            *n,
         );
-        for ((transport, outcome), n) in &c.deliveries {
-            sample(
-                &mut out,
-                "paperboy_deliveries_total",
-                &[("transport", transport), ("outcome", outcome.as_str())],
-                *n,
-            );
-        }
-        header(
+    }
+    header(
+        &mut out,
+        "paperboy_outbox_pending",
+        "gauge",
+        "Messages waiting in the outbox, per transport.",
+    );
+    for (transport, n) in &store.pending {
+        sample(
             &mut out,
             "paperboy_outbox_pending",
-            "gauge",
-            "Messages waiting in the outbox, per transport.",
+            &[("transport", transport)],
+            *n,
         );
-        for (transport, n) in &store.pending {
-            sample(
-                &mut out,
-                "paperboy_outbox_pending",
-                &[("transport", transport)],
-                *n,
-            );
-        }
-        header(
+    }
+    header(
+        &mut out,
+        "paperboy_rate_limited_total",
+        "counter",
+        "Answers asking paperboy to slow down (HTTP 429), per platform.",
+    );
+    for (transport, n) in &c.rate_limited {
+        sample(
             &mut out,
             "paperboy_rate_limited_total",
-            "counter",
-            "Answers asking paperboy to slow down (HTTP 429), per platform.",
+            &[("platform", transport)],
+            *n,
         );
-        for (transport, n) in &c.rate_limited {
-            sample(
-                &mut out,
-                "paperboy_rate_limited_total",
-                &[("platform", transport)],
-                *n,
-            );
-        }
-        header(
+    }
+    header(
+        &mut out,
+        "paperboy_commands_total",
+        "counter",
+        "Commands handled, by command.",
+    );
+    for (command, n) in &c.commands {
+        sample(
             &mut out,
             "paperboy_commands_total",
-            "counter",
-            "Commands handled, by command.",
+            &[("command", command)],
+            *n,
         );
-        for (command, n) in &c.commands {
-            sample(
-                &mut out,
-                "paperboy_commands_total",
-                &[("command", command)],
-                *n,
-            );
-        }
-        header(
-            &mut out,
-            "paperboy_admin_alerts_total",
-            "counter",
-            "Source failing/recovered messages queued for the admin contact.",
-        );
-        sample(&mut out, "paperboy_admin_alerts_total", &[], c.admin_alerts);
-        histogram(
-            &mut out,
-            "paperboy_matching_seconds",
-            "Matching a period's papers against every follow.",
-            &c.matching,
-        );
-        histogram(
-            &mut out,
-            "paperboy_digest_seconds",
-            "Building and queuing one round of due digests.",
-            &c.digests,
-        );
-        out
     }
+    header(
+        &mut out,
+        "paperboy_admin_alerts_total",
+        "counter",
+        "Source failing/recovered messages queued for the admin contact.",
+    );
+    sample(&mut out, "paperboy_admin_alerts_total", &[], c.admin_alerts);
+    histogram(
+        &mut out,
+        "paperboy_matching_seconds",
+        "Matching a period's papers against every follow.",
+        &c.matching,
+    );
+    histogram(
+        &mut out,
+        "paperboy_digest_seconds",
+        "Building and queuing one round of due digests.",
+        &c.digests,
+    );
+    out
 }
 
 fn header(out: &mut String, name: &str, kind: &str, help: &str) {
