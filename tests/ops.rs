@@ -571,16 +571,27 @@ digest_on_start = true
     let health = http.get(url("/healthz")).send().await.unwrap();
     let health = health.text().await.unwrap();
     assert!(health.contains("store: writable"), "{health}");
-    // Let the front ends try their platforms and the digest its mail server.
-    tokio::time::sleep(Duration::from_secs(3)).await;
-    let metrics_later = http
-        .get(url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Let the front ends call their platforms and the digest try its mail server.
+    let email_retried = r#"paperboy_deliveries_total{transport="email",outcome="retried"}"#;
+    let mut metrics_later = String::new();
+    for _ in 0..200 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        metrics_later = http
+            .get(url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let later = parse_exposition(&metrics_later);
+        if later.get(email_retried).is_some_and(|n| *n > 0.0)
+            && !telegram.calls().is_empty()
+            && !discord.calls().is_empty()
+        {
+            break;
+        }
+    }
 
     // The secrets were really in play: the fakes answer only their own tokens, Hugging
     // Face was asked with its token, and a digest went to the missing mail server.
@@ -594,9 +605,7 @@ digest_on_start = true
         "{metrics_later}"
     );
     assert!(
-        later
-            .get(r#"paperboy_deliveries_total{transport="email",outcome="retried"}"#)
-            .is_some_and(|n| *n > 0.0),
+        later.get(email_retried).is_some_and(|n| *n > 0.0),
         "{metrics_later}"
     );
     let hf_requests = fake.seen_paths("/api/daily_papers");
