@@ -80,6 +80,8 @@ pub struct Config {
     pub discord: DiscordConfig,
     pub email: EmailConfig,
     pub web: WebConfig,
+    pub metrics: MetricsConfig,
+    pub admin: AdminConfig,
     /// Subscribers created (if missing) when paperboy starts: a demo, or an operator's own.
     pub subscribers: Vec<ConfiguredSubscriber>,
 }
@@ -341,6 +343,24 @@ pub struct HealthConfig {
     pub failing_after: u32,
     /// A weekday feed serving the same batch for longer than this is "stale".
     pub stale_after_hours: u64,
+    /// `/healthz` answers 503 once a source has been failing for longer than this.
+    pub failing_after_hours: u64,
+}
+
+/// The operator's endpoints: Prometheus `/metrics` and `/healthz`, apart from the web page.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// The address `/metrics` and `/healthz` listen on. Unset: off.
+    pub listen: Option<String>,
+}
+
+/// Who is told when a source turns failing or stale, and when it recovers.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdminConfig {
+    /// A paperboy address (`telegram:123`, `discord-channel:456`, `email:ops@example.org`).
+    pub contact: Option<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -431,6 +451,8 @@ impl Default for Config {
             discord: DiscordConfig::default(),
             email: EmailConfig::default(),
             web: WebConfig::default(),
+            metrics: MetricsConfig::default(),
+            admin: AdminConfig::default(),
             subscribers: Vec::new(),
         }
     }
@@ -499,6 +521,7 @@ impl Default for HealthConfig {
         HealthConfig {
             failing_after: 3,
             stale_after_hours: 30,
+            failing_after_hours: 6,
         }
     }
 }
@@ -647,6 +670,11 @@ impl Config {
             key: key.to_owned(),
             message,
         };
+        if let Some(contact) = &self.admin.contact
+            && let Err(err) = contact.parse::<crate::subscriber::Address>()
+        {
+            return Err(bad("admin.contact", err.to_string()));
+        }
         let hf = &self.sources.hf;
         if !(1..=100).contains(&hf.page_size) {
             return Err(bad(
@@ -1137,6 +1165,7 @@ mod tests {
             &[],
             "subscribers[0].address",
         );
+        check("[admin]\ncontact = \"pigeon:42\"\n", &[], "admin.contact");
         check(
             "[[subscribers]]\naddress = \"console:a\"\nfollows = [\"  \"]\n",
             &[],

@@ -16,6 +16,8 @@ use crate::email::Email;
 use crate::ingest::{Ingestor, SourceReport};
 use crate::links::Links;
 use crate::matching::FollowQuery;
+use crate::metrics::Metrics;
+use crate::ops::Ops;
 use crate::schedule::{self, Schedule};
 use crate::scheduler::{LoopError, Scheduler};
 use crate::service::Service;
@@ -52,6 +54,8 @@ pub struct App {
     pub links: Arc<Links>,
     /// The email transport (SMTP, or `.eml` files), when `email.from` is usable.
     pub email: Option<Arc<Email>>,
+    /// The operator's figures, shared by the service, the deliverer and `/metrics`.
+    pub metrics: Arc<Metrics>,
 }
 
 impl App {
@@ -86,11 +90,17 @@ impl App {
                 None
             }
         };
+        let metrics = Arc::new(Metrics::new());
         let mut deliverer = Deliverer::new(store.clone(), policy)
+            .with_metrics(metrics.clone())
             .with_transport(Arc::new(ConsoleTransport), 1000)
             .with_transport(Arc::new(FileTransport::new(config.file_dir())), 1000);
         let ingestor = Arc::new(ingestor);
-        let service = Arc::new(Service::new(store, config.clone()).with_ingestor(ingestor.clone()));
+        let service = Arc::new(
+            Service::new(store, config.clone())
+                .with_ingestor(ingestor.clone())
+                .with_metrics(metrics.clone()),
+        );
         let telegram = match Telegram::from_config(&config.telegram, service.clone(), clock) {
             Ok(telegram) => telegram,
             Err(err) => {
@@ -126,6 +136,7 @@ impl App {
             discord,
             links,
             email,
+            metrics,
         })
     }
 
@@ -230,7 +241,7 @@ pub async fn run_once(app: &App) -> Result<OnceReport, LoopError> {
     let now = app.clock.now();
     let on_start = app.ensure_configured_subscribers(now)?;
     let sources = app.ingestor.poll_all(now).await?;
-    write_status(&app.ingestor);
+    after_poll(&app.service, &app.ingestor, &sources, app.clock.now()).await?;
     let now = app.clock.now();
     let mut due = Vec::new();
     for id in on_start {
@@ -297,6 +308,19 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
         },
         None => None,
     };
+    let ops = match &app.config().metrics.listen {
+        Some(listen) => match tokio::net::TcpListener::bind(listen).await {
+            Ok(listener) => {
+                let ops = Arc::new(Ops::new(app.service.clone(), app.clock));
+                Some(tokio::spawn(ops.serve(listener, shutdown.clone())))
+            }
+            Err(err) => {
+                tracing::error!(listen = %listen, error = %err, "metrics: cannot listen; /metrics and /healthz are off");
+                None
+            }
+        },
+        None => None,
+    };
     let result = app.scheduler().run(&on_start, &shutdown).await;
     index_build.abort();
     shutdown.cancel();
@@ -308,6 +332,9 @@ pub async fn run(app: &App, shutdown: CancellationToken) -> Result<(), LoopError
     }
     if let Some(web) = web {
         let _ = web.await;
+    }
+    if let Some(ops) = ops {
+        let _ = ops.await;
     }
     if let Err(err) = &result {
         tracing::error!(error = %err, "the scheduler stopped on an error");
@@ -343,6 +370,24 @@ fn spawn_watchdog(
             }
         }
     }))
+}
+
+/// What follows every poll: papers and failures counted per source, the status snapshot
+/// written, and the admin contact told about sources that turned bad or recovered.
+pub async fn after_poll(
+    service: &Service,
+    ingestor: &Ingestor,
+    reports: &[SourceReport],
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    for report in reports {
+        service
+            .metrics()
+            .record_poll(&report.name, report.counts.new, report.error.is_some());
+    }
+    write_status(ingestor);
+    service.alert_admin(now).await?;
+    Ok(())
 }
 
 /// Keeps `paperboy status` useful while the daemon holds the store's lock.

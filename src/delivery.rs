@@ -19,6 +19,7 @@ use governor::RateLimiter;
 use governor::clock::Clock as GovernorClock;
 use governor::nanos::Nanos;
 
+use crate::metrics::{DeliveryCount, Metrics};
 use crate::outbox::OutboxEntry;
 use crate::reply::Reply;
 use crate::store::{Store, StoreError};
@@ -262,6 +263,7 @@ pub struct Deliverer {
     /// Each limiter with a handle on its clock (to read how long to wait).
     limiters: HashMap<Transport, (TransportLimiter, TokioGovernorClock)>,
     policy: RetryPolicy,
+    metrics: Arc<Metrics>,
 }
 
 impl Deliverer {
@@ -271,7 +273,14 @@ impl Deliverer {
             transports: HashMap::new(),
             limiters: HashMap::new(),
             policy,
+            metrics: Arc::new(Metrics::new()),
         }
+    }
+
+    /// Counts outcomes into `metrics` (shared with the `/metrics` endpoint).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Deliverer {
+        self.metrics = metrics;
+        self
     }
 
     /// Adds a transport, limited to `per_second` messages a second (bursting to that many).
@@ -332,6 +341,10 @@ impl Deliverer {
         let mut readdressed = false;
         loop {
             let outcome = self.attempt(&subscriber, &entry).await;
+            let transport = subscriber.address.transport().as_str();
+            if let Some(DeliveryOutcome::RetryAfter(_)) = outcome {
+                self.metrics.record_rate_limited(transport);
+            }
             let step = match outcome {
                 Some(DeliveryOutcome::Rejected { reason }) => {
                     let in_a_row = self.store.record_rejection(subscriber.id)?;
@@ -360,6 +373,7 @@ impl Deliverer {
                     self.store.flush_async().await?;
                     tracing::info!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, subject = %entry.subject, "delivered");
                     report.sent += 1;
+                    self.metrics.record_delivery(transport, DeliveryCount::Sent);
                     return Ok(None);
                 }
                 NextStep::Retry { at, error } => {
@@ -369,12 +383,16 @@ impl Deliverer {
                     self.store.update_message(&entry)?;
                     tracing::warn!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, attempts = entry.attempts, retry_at = %at, error = %error, "delivery postponed");
                     report.retried += 1;
+                    self.metrics
+                        .record_delivery(transport, DeliveryCount::Retried);
                     return Ok(Some(at));
                 }
                 NextStep::Abandon { reason } => {
                     self.store.complete_message(entry.id)?;
                     tracing::error!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, reason = %reason, "delivery abandoned");
                     report.abandoned += 1;
+                    self.metrics
+                        .record_delivery(transport, DeliveryCount::Failed);
                     return Ok(None);
                 }
                 NextStep::Deactivate { reason } => {
@@ -384,6 +402,8 @@ impl Deliverer {
                     self.store.flush_async().await?;
                     tracing::warn!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, reason = %reason, "subscriber gone; deactivated");
                     report.deactivated += 1;
+                    self.metrics
+                        .record_delivery(transport, DeliveryCount::Failed);
                     return Ok(None);
                 }
                 NextStep::Readdress { to } if !readdressed => {
@@ -404,10 +424,14 @@ impl Deliverer {
                         entry.last_error = Some(error);
                         self.store.update_message(&entry)?;
                         report.retried += 1;
+                        self.metrics
+                            .record_delivery(transport, DeliveryCount::Retried);
                         return Ok(Some(at));
                     }
                     self.store.complete_message(entry.id)?;
                     report.abandoned += 1;
+                    self.metrics
+                        .record_delivery(transport, DeliveryCount::Failed);
                     return Ok(None);
                 }
             }

@@ -103,6 +103,18 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// A short name for metrics labels (one of `metrics::VERDICT_KINDS`).
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Verdict::NeverPolled => "never_polled",
+            Verdict::Healthy => "healthy",
+            Verdict::NoAnnouncement => "no_announcement",
+            Verdict::Degraded { .. } => "degraded",
+            Verdict::Failing { .. } => "failing",
+            Verdict::Stale { .. } => "stale",
+        }
+    }
+
     pub fn is_problem(&self) -> bool {
         matches!(self, Verdict::Failing { .. } | Verdict::Stale { .. })
     }

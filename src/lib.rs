@@ -1,5 +1,6 @@
 //! paperboy: a paper-alert daemon. See ARCHITECTURE.md for the map.
 
+pub mod admin;
 pub mod backfill;
 pub mod bundled;
 pub mod clock;
@@ -19,6 +20,8 @@ pub mod ingest;
 pub mod library;
 pub mod links;
 pub mod matching;
+pub mod metrics;
+pub mod ops;
 pub mod outbox;
 pub mod paper;
 pub mod preview;

@@ -85,11 +85,17 @@ impl Scheduler {
             let now = self.clock.now();
             let mut report = PassReport::default();
             if now >= next_ingest {
-                tokio::select! {
-                    result = self.ingestor.poll_all(now) => { result?; }
+                let reports = tokio::select! {
+                    result = self.ingestor.poll_all(now) => result?,
                     () = shutdown.cancelled() => return Ok(()),
-                }
-                crate::daemon::write_status(&self.ingestor);
+                };
+                crate::daemon::after_poll(
+                    &self.service,
+                    &self.ingestor,
+                    &reports,
+                    self.clock.now(),
+                )
+                .await?;
                 // New papers become related-papers and search results at once.
                 if let Err(err) = self.service.library().refresh_if_built().await {
                     tracing::error!(error = %err, "cannot add new papers to the related-papers index");

@@ -9,12 +9,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Instant;
 
 use chrono::{DateTime, Utc};
 use tokio::sync::Notify;
 
+use crate::admin::{self, SourceVerdict};
 use crate::command::{
     self, Change, CommandLimits, Handled, HandlerContext, RelatedTarget, SubscriberState,
+    command_info,
 };
 use crate::config::Config;
 use crate::digest::{self, Candidate, Digest, DigestInput, DigestLimits};
@@ -23,6 +26,7 @@ use crate::health::Verdict;
 use crate::ingest::{Ingestor, LookupOutcome};
 use crate::library::{Library, LibraryError, RelatedAnswer, RelatedQuery, SearchAnswer};
 use crate::matching::FollowQuery;
+use crate::metrics::Metrics;
 use crate::outbox::OutboxEntry;
 use crate::paper::{Paper, PaperId};
 use crate::preview::{PoolPaper, preview};
@@ -51,6 +55,8 @@ pub struct Service {
     ingestor: Option<Arc<Ingestor>>,
     /// Ids arXiv recently said it does not have, so a repeated `/related` does not ask again.
     not_on_arxiv: Mutex<HashMap<PaperId, DateTime<Utc>>>,
+    /// Commands handled, matching and digest latency.
+    metrics: Arc<Metrics>,
 }
 
 /// An id arXiv said it lacks is not asked about again for this long.
@@ -111,8 +117,19 @@ impl Service {
             library: Library::new(store.clone()),
             ingestor: None,
             not_on_arxiv: Mutex::new(HashMap::new()),
+            metrics: Arc::new(Metrics::new()),
             store,
         }
+    }
+
+    /// Counts into `metrics` (shared with the deliverer and the `/metrics` endpoint).
+    pub fn with_metrics(mut self, metrics: Arc<Metrics>) -> Service {
+        self.metrics = metrics;
+        self
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.metrics
     }
 
     /// Lets `/related` fetch papers the store lacks through `ingestor`.
@@ -231,8 +248,17 @@ impl Service {
     ) -> Result<Reply, StoreError> {
         let command = match command::parse(text, &self.command_limits()) {
             Ok(command) => command,
-            Err(err) => return Ok(err.to_reply()),
+            Err(err) => {
+                self.metrics.record_command("invalid");
+                return Ok(err.to_reply());
+            }
         };
+        // Labelled by the command table's name, never by what the user typed.
+        let name = command_name(text)
+            .trim_start_matches('/')
+            .to_ascii_lowercase();
+        self.metrics
+            .record_command(command_info(&name).map_or("other", |info| info.name));
         let subscriber = self.subscriber_for(address, now)?;
         let follows = self.store.follows(subscriber.id)?;
         let state = SubscriberState {
@@ -314,7 +340,10 @@ impl Service {
         subscriber: &Subscriber,
         now: DateTime<Utc>,
     ) -> Result<Reply, StoreError> {
-        match self.prepare_digest(subscriber, None, now)? {
+        let started = Instant::now();
+        let prepared = self.prepare_digest(subscriber, None, now)?;
+        self.metrics.observe_digests(started.elapsed());
+        match prepared {
             PreparedDigest::Message {
                 entry,
                 subscriber,
@@ -337,6 +366,69 @@ impl Service {
         }
     }
 
+    /// Tells the configured admin contact about sources that turned failing or stale since
+    /// the last call, and about those that recovered. Messages go through the outbox; the set
+    /// of sources alerted about is kept in the store. Returns how many were queued.
+    pub async fn alert_admin(&self, now: DateTime<Utc>) -> Result<usize, StoreError> {
+        let Some(contact) = &self.config.admin.contact else {
+            return Ok(0);
+        };
+        // Validated with the config; a bad one would be a bug, so say so and send nothing.
+        let Ok(address) = contact.parse::<Address>() else {
+            tracing::error!("admin.contact is not an address; no source alerts");
+            return Ok(0);
+        };
+        let snapshot = status::snapshot(&self.store, &self.config, now)?;
+        let current: Vec<SourceVerdict> = snapshot
+            .sources
+            .iter()
+            .filter(|s| s.configured)
+            .map(|s| SourceVerdict {
+                name: s.name.clone(),
+                is_problem: s.is_problem,
+                description: s.verdict.clone(),
+            })
+            .collect();
+        let alerted = self
+            .store
+            .admin_alerted_sources()?
+            .unwrap_or_default()
+            .into_iter()
+            .collect();
+        let (messages, still_alerted) = admin::alerts(&alerted, &current);
+        if messages.is_empty() && still_alerted == alerted {
+            return Ok(0);
+        }
+        let (admin, _) = self.store.subscriber_for_address(&address, |id| {
+            let mut subscriber = self.new_subscriber(id, address.clone(), now);
+            // Created only to be told about sources: no digests unless the operator resumes.
+            subscriber.paused = true;
+            subscriber
+        })?;
+        for alert in &messages {
+            let entry = OutboxEntry {
+                id: self.store.next_outbox_id()?,
+                subscriber: admin.id,
+                created_at: now,
+                slot: None,
+                subject: alert.subject(),
+                message: Reply::text(alert.text()),
+                paper_ids: Vec::new(),
+                attempts: 0,
+                next_attempt_at: now,
+                last_error: None,
+            };
+            self.store.queue_message(&entry, &admin, now)?;
+            self.metrics.record_admin_alert();
+            tracing::warn!(subscriber = %admin.id, subject = %entry.subject, "admin alert queued");
+        }
+        let still_alerted: Vec<String> = still_alerted.into_iter().collect();
+        self.store.put_admin_alerted_sources(&still_alerted)?;
+        self.store.flush_async().await?;
+        self.wake.notify_one();
+        Ok(messages.len())
+    }
+
     fn nothing_new_reply(
         &self,
         subscriber: &Subscriber,
@@ -354,6 +446,11 @@ impl Service {
                 reasons.push(format!(
                     "{} is {}; papers may be delayed.",
                     source.name, source.verdict
+                ));
+            } else if source.consecutive_failures > 0 {
+                reasons.push(format!(
+                    "{} failed its last {} poll(s); papers may be delayed.",
+                    source.name, source.consecutive_failures
                 ));
             } else if source.verdict == Verdict::NoAnnouncement.to_string() {
                 reasons.push(format!(
@@ -381,12 +478,14 @@ impl Service {
         let docs: Vec<Doc> = papers.iter().map(Doc::from_paper).collect();
         let pairs: Vec<(&Paper, &Doc)> = papers.iter().zip(&docs).collect();
         let weights = self.weights(now)?;
+        let matching_started = Instant::now();
         let matches = digest::match_follows(
             &follows,
             &pairs,
             weights.as_ref(),
             self.config.limits.max_query_chars,
         );
+        self.metrics.observe_matching(matching_started.elapsed());
         self.prepare_from_matches(subscriber, slot, now, &matches)
     }
 
@@ -479,12 +578,14 @@ impl Service {
         let Some(from) = due.iter().map(|(s, _)| s.digested_until).min() else {
             return Ok(0);
         };
+        let started = Instant::now();
         let papers = self.period_papers(from, now)?;
         let docs: Vec<Doc> = papers.iter().map(Doc::from_paper).collect();
         let weights = self.weights(now)?;
         let due_ids: HashSet<u64> = due.iter().map(|(s, _)| s.id.0).collect();
         // subscriber -> (paper index -> candidate)
         let mut matched: HashMap<u64, HashMap<usize, Candidate<'_>>> = HashMap::new();
+        let matching_started = Instant::now();
         {
             let live = self.engine()?;
             let live = live.read().unwrap_or_else(|p| p.into_inner());
@@ -521,6 +622,7 @@ impl Service {
                 }
             }
         }
+        self.metrics.observe_matching(matching_started.elapsed());
         let mut queued = 0;
         for (subscriber, slot) in due {
             let mut candidates: Vec<Candidate<'_>> = matched
@@ -554,6 +656,7 @@ impl Service {
                 PreparedDigest::Empty { subscriber } => self.store.put_subscriber(&subscriber)?,
             }
         }
+        self.metrics.observe_digests(started.elapsed());
         Ok(queued)
     }
 

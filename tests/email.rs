@@ -332,7 +332,10 @@ async fn a_421_closing_the_connection_is_retried_at_once_on_a_new_one() {
     let (report, _) = s.deliverer.deliver_due(s.now).await.unwrap();
     assert_eq!((report.sent, report.retried), (4, 0));
     assert_eq!(message_ids(&server).len(), 4);
-    assert_eq!(server.connections(), 2);
+    // At least the one reconnection; lettre's pool may also open a spare connection while
+    // it replaces the closed one, which changes nothing the reader sees (each mail once,
+    // none postponed).
+    assert!(server.connections() >= 2, "it reconnected");
 }
 
 #[tokio::test]

@@ -24,6 +24,8 @@ pub const IDENTIFIES_PER_DAY: usize = 500;
 const DAY: Duration = Duration::from_secs(24 * 3600);
 /// Waits between client restarts grow to this.
 const MAX_BACKOFF: Duration = Duration::from_secs(600);
+/// How long a closing gateway session may take after the shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// A session that lasted this long resets the backoff.
 const HEALTHY_SESSION: Duration = Duration::from_secs(600);
 
@@ -143,7 +145,21 @@ pub async fn run(discord: &Discord, shutdown: CancellationToken) {
                         manager.shutdown_all().await;
                     })
                 };
-                let result = client.start().await;
+                let session = client.start();
+                tokio::pin!(session);
+                let result = tokio::select! {
+                    result = &mut session => result,
+                    () = shutdown.cancelled() => {
+                        // The stopper asked the shards to close. A shard that never connected
+                        // is re-queued by serenity regardless, so the wait is bounded.
+                        if tokio::time::timeout(SHUTDOWN_GRACE, &mut session).await.is_err() {
+                            tracing::warn!("discord: the gateway client did not stop in time; left behind");
+                        }
+                        stopper.abort();
+                        tracing::info!("discord: disconnected from the gateway");
+                        return;
+                    }
+                };
                 stopper.abort();
                 if shutdown.is_cancelled() {
                     tracing::info!("discord: disconnected from the gateway");

@@ -43,6 +43,8 @@ mod subscribers;
 pub use subscribers::{Feedback, SubscriberExport, Vote};
 
 const TREE_META: &str = "meta_by_key";
+const META_ADMIN_ALERTED: &str = "admin_alerted";
+const META_HEALTH_PROBE: &str = "health_probe";
 const TREE_PAPERS: &str = "paper_by_id";
 const TREE_STORED_INDEX: &str = "paper_id_by_stored_at";
 const TREE_SOURCE_STATE: &str = "source_state_by_name";
@@ -409,6 +411,28 @@ impl Store {
         })?;
         self.source_states.insert(name, bytes)?;
         Ok(())
+    }
+
+    /// The sources the admin contact was last told are failing or stale (key `admin_alerted`
+    /// in `meta_by_key`), kept so a restart neither repeats nor forgets an alert.
+    pub fn admin_alerted_sources(&self) -> Result<Option<Vec<String>>, StoreError> {
+        self.meta
+            .get(META_ADMIN_ALERTED)?
+            .map(|bytes| decode(TREE_META, META_ADMIN_ALERTED.as_bytes(), &bytes))
+            .transpose()
+    }
+
+    pub fn put_admin_alerted_sources(&self, sources: &[String]) -> Result<(), StoreError> {
+        let bytes = encode(TREE_META, META_ADMIN_ALERTED, &sources)?;
+        self.meta.insert(META_ADMIN_ALERTED, bytes)?;
+        Ok(())
+    }
+
+    /// Writes a probe key and flushes it: proof for `/healthz` that the store takes writes.
+    pub async fn check_writable(&self, now_micros: i64) -> Result<(), StoreError> {
+        self.meta
+            .insert(META_HEALTH_PROBE, &now_micros.to_be_bytes())?;
+        self.flush_async().await
     }
 
     /// Names of every source that has stored state.
