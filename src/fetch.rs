@@ -1,7 +1,8 @@
 //! Getting the bytes of a source: the only place paperboy speaks HTTP or reads a source file.
 //!
 //! Every fetch is polite and bounded: one shared `reqwest` client with timeouts, a redirect
-//! limit and our User-Agent; conditional GETs; a body cap enforced while reading (so a gzip
+//! limit that also refuses redirects to non-public addresses on another host, and our
+//! User-Agent; conditional GETs; a body cap enforced while reading (so a gzip
 //! bomb or a huge body never sits in memory); retries with jittered backoff that honour
 //! `Retry-After` and Hugging Face's `RateLimit` header; and an optional [`HostGate`] that paces
 //! and serialises everything sent to one host family (arXiv). It depends on reqwest, tokio
