@@ -500,11 +500,13 @@ fn redirect_policy(max_redirects: usize) -> reqwest::redirect::Policy {
     })
 }
 
-/// Why the redirect policy stopped; found again in the error's sources by [`transport_error`].
+/// The policy's error for too many redirects; reqwest marks it as a redirect error, which
+/// [`transport_error`] reports as [`FetchError::TooManyRedirects`].
 #[derive(Debug, thiserror::Error)]
 #[error("too many redirects")]
 struct TooManyRedirectsMarker;
 
+/// The policy's error for a refused target; [`transport_error`] finds it among the sources.
 #[derive(Debug, thiserror::Error)]
 #[error("redirect to the non-public address {target}")]
 struct PrivateRedirect {
