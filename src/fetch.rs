@@ -1,7 +1,8 @@
 //! Getting the bytes of a source: the only place paperboy speaks HTTP or reads a source file.
 //!
 //! Every fetch is polite and bounded: one shared `reqwest` client with timeouts, a redirect
-//! limit and our User-Agent; conditional GETs; a body cap enforced while reading (so a gzip
+//! limit that also refuses redirects to non-public addresses on another host, and our
+//! User-Agent; conditional GETs; a body cap enforced while reading (so a gzip
 //! bomb or a huge body never sits in memory); retries with jittered backoff that honour
 //! `Retry-After` and Hugging Face's `RateLimit` header; and an optional [`HostGate`] that paces
 //! and serialises everything sent to one host family (arXiv). It depends on reqwest, tokio
@@ -106,6 +107,10 @@ pub enum FetchError {
     TooLarge { location: String, limit: u64 },
     #[error("{url} redirected more than {limit} times")]
     TooManyRedirects { url: Url, limit: usize },
+    /// A redirect to another host whose address is loopback, private, link-local (cloud
+    /// metadata) or otherwise not public; the configured URL itself may be anywhere.
+    #[error("{url} redirected to {target}, which is not a public address; not followed")]
+    RedirectToPrivateAddress { url: Url, target: String },
     #[error("cannot read {}: {error}", path.display())]
     File {
         path: PathBuf,
@@ -137,6 +142,7 @@ impl FetchError {
             | FetchError::UnsupportedScheme { .. }
             | FetchError::TooLarge { .. }
             | FetchError::TooManyRedirects { .. }
+            | FetchError::RedirectToPrivateAddress { .. }
             | FetchError::File { .. }
             | FetchError::ClientSetup { .. } => false,
         }
@@ -239,7 +245,7 @@ impl Fetcher {
             .user_agent(user_agent)
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
-            .redirect(reqwest::redirect::Policy::limited(policy.max_redirects))
+            .redirect(redirect_policy(policy.max_redirects))
             .gzip(true)
             .build()
             .map_err(|err| FetchError::ClientSetup {
@@ -473,7 +479,95 @@ fn response_validators(headers: &HeaderMap) -> Validators {
     }
 }
 
+/// Follows up to `max_redirects` redirects, except to another host named by a non-public IP
+/// address or `localhost`: a public feed that redirects there is trying to reach the machine's
+/// own services or a cloud metadata endpoint. Redirects within the configured host are
+/// followed wherever it is, so a source configured on loopback (tests, a local mirror) works.
+/// Host names are not resolved here; a public name that resolves to a private address is
+/// not caught.
+fn redirect_policy(max_redirects: usize) -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(move |attempt| {
+        if attempt.previous().len() > max_redirects {
+            return attempt.error(TooManyRedirectsMarker);
+        }
+        let configured_host = attempt.previous().first().and_then(Url::host_str);
+        let target = attempt.url();
+        if target.host_str() != configured_host && !is_public_host(target) {
+            let target = target.to_string();
+            return attempt.error(PrivateRedirect { target });
+        }
+        attempt.follow()
+    })
+}
+
+/// The policy's error for too many redirects; reqwest marks it as a redirect error, which
+/// [`transport_error`] reports as [`FetchError::TooManyRedirects`].
+#[derive(Debug, thiserror::Error)]
+#[error("too many redirects")]
+struct TooManyRedirectsMarker;
+
+/// The policy's error for a refused target; [`transport_error`] finds it among the sources.
+#[derive(Debug, thiserror::Error)]
+#[error("redirect to the non-public address {target}")]
+struct PrivateRedirect {
+    target: String,
+}
+
+/// Whether a URL's host may be a redirect's target: a name other than `localhost`, or a
+/// global IP address.
+fn is_public_host(url: &Url) -> bool {
+    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    fn public_v4(ip: Ipv4Addr) -> bool {
+        let [a, b, ..] = ip.octets();
+        !(ip.is_unspecified()
+            || ip.is_loopback()
+            || ip.is_private()
+            || ip.is_link_local()
+            || ip.is_broadcast()
+            || ip.is_documentation()
+            || ip.is_multicast()
+            || a == 0
+            // Shared address space (carrier-grade NAT), 100.64.0.0/10.
+            || (a == 100 && (64..128).contains(&b))
+            // Reserved, 240.0.0.0/4.
+            || a >= 240)
+    }
+    fn public_v6(ip: Ipv6Addr) -> bool {
+        if let Some(v4) = ip.to_ipv4_mapped() {
+            return public_v4(v4);
+        }
+        let first = ip.segments()[0];
+        !(ip.is_unspecified()
+            || ip.is_loopback()
+            || ip.is_multicast()
+            // Unique local fc00::/7 and link-local fe80::/10.
+            || (first & 0xfe00) == 0xfc00
+            || (first & 0xffc0) == 0xfe80)
+    }
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(IpAddr::V4(ip)) => public_v4(ip),
+        Ok(IpAddr::V6(ip)) => public_v6(ip),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name != "localhost" && !name.ends_with(".localhost")
+        }
+    }
+}
+
 fn transport_error(url: &Url, error: reqwest::Error, policy: &FetchPolicy) -> FetchError {
+    if let Some(refused) = find_source::<PrivateRedirect>(&error) {
+        return FetchError::RedirectToPrivateAddress {
+            url: url.clone(),
+            target: refused.target.clone(),
+        };
+    }
     if error.is_timeout() {
         FetchError::Timeout { url: url.clone() }
     } else if error.is_redirect() {
@@ -492,6 +586,19 @@ fn transport_error(url: &Url, error: reqwest::Error, policy: &FetchPolicy) -> Fe
             reason: root_cause(&error),
         }
     }
+}
+
+fn find_source<'a, E: std::error::Error + 'static>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    let mut cause = Some(error);
+    while let Some(current) = cause {
+        if let Some(found) = current.downcast_ref::<E>() {
+            return Some(found);
+        }
+        cause = current.source();
+    }
+    None
 }
 
 /// The innermost error's message: reqwest's own top level only repeats the URL.

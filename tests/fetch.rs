@@ -691,6 +691,59 @@ async fn a_redirect_loop_fails_after_max_redirects() {
     assert!(seen.iter().all(|seen| seen.path == "/loop"));
 }
 
+#[tokio::test]
+async fn a_redirect_to_a_private_or_link_local_address_is_not_followed() {
+    // (Location sent, the target as the error names it)
+    for (location, target) in [
+        (
+            "http://169.254.169.254/latest/meta-data/",
+            "http://169.254.169.254/latest/meta-data/",
+        ),
+        ("http://10.0.0.1/feed", "http://10.0.0.1/feed"),
+        ("http://192.168.1.1", "http://192.168.1.1/"),
+        ("http://100.64.0.1/", "http://100.64.0.1/"),
+        ("http://localhost:1/feed", "http://localhost:1/feed"),
+        ("http://[::1]:1/feed", "http://[::1]:1/feed"),
+        ("http://[fe80::1]/", "http://[fe80::1]/"),
+        ("http://[::ffff:127.0.0.1]/", "http://[::ffff:7f00:1]/"),
+        ("http://0.0.0.0/", "http://0.0.0.0/"),
+    ] {
+        let (url, script) = scripted(vec![reply(302).header("location", location)]).await;
+
+        let error = fetcher(policy()).get(&url, None, None).await.unwrap_err();
+
+        assert!(
+            matches!(error, FetchError::RedirectToPrivateAddress { .. }),
+            "{location}: {error:?}"
+        );
+        assert!(!error.is_transient());
+        assert_eq!(
+            error.to_string(),
+            format!("{url} redirected to {target}, which is not a public address; not followed")
+        );
+        // Refused before any request to the target, and not retried.
+        assert_eq!(script.seen().len(), 1, "{location}");
+    }
+}
+
+#[tokio::test]
+async fn a_redirect_within_the_configured_loopback_host_is_followed() {
+    let (base, script, _) = scripted_counting_connections(vec![
+        reply(301).header("location", "/moved"),
+        reply(200).body("here"),
+    ])
+    .await;
+
+    let fetched = fetcher(policy())
+        .get(&format!("{base}/feed"), None, None)
+        .await
+        .unwrap();
+
+    assert_eq!(body_of(fetched).0, b"here");
+    let paths: Vec<String> = script.seen().into_iter().map(|seen| seen.path).collect();
+    assert_eq!(paths, ["/feed", "/moved"]);
+}
+
 // --- the host gate (paused clock) ---
 
 #[tokio::test(start_paused = true)]

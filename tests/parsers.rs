@@ -534,6 +534,36 @@ fn arxiv_feed_refuses_entity_declarations() {
 }
 
 #[test]
+fn absurdly_long_titles_are_kept_whole_within_the_body_cap() {
+    // 4 MB of one word, under the fetch cap (20 MiB) that bounds any body: the parsers keep
+    // the paper, and digests shorten its title to 300 characters (tests/digest.rs).
+    let title = "a".repeat(4_000_000);
+    let item = rss_item(
+        "oai:arXiv.org:2609.00001v1",
+        "arXiv:2609.00001v1 Announce Type: new \nAbstract: Good.",
+        "",
+    )
+    .replace(
+        "<title>T oai:arXiv.org:2609.00001v1</title>",
+        &format!("<title>{title}</title>"),
+    );
+    let feed = arxiv_feed::parse(&rss(&item)).unwrap();
+    assert_eq!(feed.batch.papers.len(), 1);
+    assert_eq!(
+        feed.batch.papers[0].title.as_deref().map(str::len),
+        Some(title.len())
+    );
+
+    let body = format!(r#"[{{"paper": {{"id": "2403.01234", "title": "{title}"}}}}]"#);
+    let batch = hf_daily::parse(body.as_bytes()).unwrap();
+    assert_eq!(batch.papers.len(), 1);
+    assert_eq!(
+        batch.papers[0].title.as_deref().map(str::len),
+        Some(title.len())
+    );
+}
+
+#[test]
 fn arxiv_feed_empty_channel_is_an_empty_batch() {
     let feed = arxiv_feed::parse(&rss("")).unwrap();
     assert_eq!(feed.title, "cs.LG updates on arXiv.org");

@@ -421,3 +421,51 @@ async fn an_empty_digest_says_why_when_a_source_is_quiet_or_failing() {
     assert!(reply.contains("may be delayed"), "{reply}");
     daemon.stop().await;
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_three_day_source_outage_then_recovery_sends_one_digest_with_everything_missed() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    let papers = dir.path().join("papers.jsonl");
+    write_papers(&papers, &[("2611.00001", "Diffusion for proteins")]);
+    // Wednesday 25 Nov, 05:00 UTC; the default schedule is daily 08:00 UTC.
+    let daemon = start(
+        &config,
+        t("2026-11-25T05:00:00Z"),
+        ScriptedPlatform::answering([]),
+    );
+    advance(Duration::from_secs(1)).await;
+    command(&daemon, "file:lab", "/follow diffusion").await;
+    advance(3 * HOUR + MINUTE).await;
+    assert_eq!(digest_files(&config, "lab").len(), 1);
+
+    // The source fails for three days while the daemon keeps running: no digest goes out.
+    std::fs::remove_file(&papers).unwrap();
+    advance(3 * 24 * HOUR).await;
+    assert_eq!(digest_files(&config, "lab").len(), 1);
+    let reply = command(&daemon, "file:lab", "/digest").await;
+    assert!(reply.contains("papers is FAILING since"), "{reply}");
+
+    // It recovers with what it announced meanwhile: one digest holds all of it.
+    write_papers(
+        &papers,
+        &[
+            ("2611.00002", "Latent diffusion at scale"),
+            ("2611.00003", "Diffusion distillation"),
+            ("2611.00004", "Diffusion on graphs"),
+        ],
+    );
+    advance(24 * HOUR).await;
+    daemon.stop().await;
+    let files = digest_files(&config, "lab");
+    assert_eq!(files.len(), 2, "{files:?}");
+    let catch_up = std::fs::read_to_string(&files[1]).unwrap();
+    for title in [
+        "Latent diffusion at scale",
+        "Diffusion distillation",
+        "Diffusion on graphs",
+    ] {
+        assert!(catch_up.contains(title), "{catch_up}");
+    }
+    assert!(!catch_up.contains("Diffusion for proteins"), "{catch_up}");
+}
