@@ -42,6 +42,43 @@ pub struct PaperItem {
     pub snippet: String,
 }
 
+/// What a button under a paper asks for. Front ends put it in the button's data as a letter
+/// and the paper id (`r:2403.01234`): well under every platform's limit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PaperAction {
+    Related(String),
+    Up(String),
+    Down(String),
+}
+
+/// Longest button data any platform takes (Telegram's `callback_data`).
+pub const MAX_ACTION_BYTES: usize = 64;
+
+impl PaperAction {
+    pub fn encode(&self) -> String {
+        match self {
+            PaperAction::Related(id) => format!("r:{id}"),
+            PaperAction::Up(id) => format!("u:{id}"),
+            PaperAction::Down(id) => format!("d:{id}"),
+        }
+    }
+
+    /// Reads button data back; anything else (an old or forged button) is `None`.
+    pub fn decode(data: &str) -> Option<PaperAction> {
+        let (kind, id) = data.split_once(':')?;
+        if id.is_empty() || data.len() > MAX_ACTION_BYTES {
+            return None;
+        }
+        let id = id.to_owned();
+        match kind {
+            "r" => Some(PaperAction::Related(id)),
+            "u" => Some(PaperAction::Up(id)),
+            "d" => Some(PaperAction::Down(id)),
+            _ => None,
+        }
+    }
+}
+
 impl Reply {
     pub fn new() -> Reply {
         Reply::default()

@@ -872,6 +872,29 @@ impl Service {
         Ok(true)
     }
 
+    /// A 👍 or 👎 pressed under a paper: records it and returns the short answer to show.
+    pub fn vote_from_button(
+        &self,
+        address: &Address,
+        paper: &str,
+        vote: crate::store::Vote,
+        now: DateTime<Utc>,
+    ) -> &'static str {
+        let recorded = match PaperId::parse(paper) {
+            Ok(paper) => self.record_feedback(address, &paper, vote, now),
+            Err(_) => Ok(false),
+        };
+        match (recorded, vote) {
+            (Ok(true), crate::store::Vote::Up) => "Noted 👍: more like this.",
+            (Ok(true), crate::store::Vote::Down) => "Noted 👎: fewer like this.",
+            (Ok(false), _) => "This button no longer works.",
+            (Err(err), _) => {
+                tracing::error!(error = %err, "cannot record feedback");
+                "Could not record that; try again."
+            }
+        }
+    }
+
     /// The stored papers most related to `target`, fetching a paper the store lacks from
     /// arXiv once.
     pub async fn related(

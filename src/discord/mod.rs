@@ -43,7 +43,6 @@ use crate::clock::Clock;
 use crate::command::{self, Command};
 use crate::config::{DISCORD_API_URL, DiscordConfig};
 use crate::delivery::{ConversationLimits, Deliver, Quota};
-use crate::paper::PaperId;
 use crate::reply::Reply;
 use crate::service::Service;
 use crate::store::Vote;
@@ -369,26 +368,16 @@ impl Discord {
                 self.follow_up(FollowUp::Button(interaction), &reply, in_server)
                     .await;
             }
-            ButtonAction::Up(id) | ButtonAction::Down(id) => {
-                let vote = if interaction.data.custom_id.starts_with("u:") {
-                    Vote::Up
-                } else {
-                    Vote::Down
-                };
-                let now = self.clock.now();
-                let recorded = match PaperId::parse(&id) {
-                    Ok(paper) => self.service.record_feedback(&address, &paper, vote, now),
-                    Err(_) => Ok(false),
-                };
-                let text = match (recorded, vote) {
-                    (Ok(true), Vote::Up) => "Noted 👍: more like this.",
-                    (Ok(true), Vote::Down) => "Noted 👎: fewer like this.",
-                    (Ok(false), _) => "This button no longer works.",
-                    (Err(err), _) => {
-                        tracing::error!(error = %err, "discord: cannot record feedback");
-                        "Could not record that; try again."
-                    }
-                };
+            ButtonAction::Up(id) => {
+                let text = self
+                    .service
+                    .vote_from_button(&address, &id, Vote::Up, self.clock.now());
+                self.toast(interaction, text).await;
+            }
+            ButtonAction::Down(id) => {
+                let text =
+                    self.service
+                        .vote_from_button(&address, &id, Vote::Down, self.clock.now());
                 self.toast(interaction, text).await;
             }
         }

@@ -31,39 +31,8 @@ pub const MAX_CUSTOM_ID: usize = 100;
 /// A button's label.
 pub const MAX_BUTTON_LABEL: usize = 80;
 
-/// What a button under a paper does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ButtonAction {
-    Related(String),
-    Up(String),
-    Down(String),
-}
-
-impl ButtonAction {
-    /// The `custom_id`: a letter and the paper id.
-    pub fn encode(&self) -> String {
-        match self {
-            ButtonAction::Related(id) => format!("r:{id}"),
-            ButtonAction::Up(id) => format!("u:{id}"),
-            ButtonAction::Down(id) => format!("d:{id}"),
-        }
-    }
-
-    /// Reads a `custom_id` back; anything else (an old or forged button) is `None`.
-    pub fn decode(custom_id: &str) -> Option<ButtonAction> {
-        let (kind, id) = custom_id.split_once(':')?;
-        if id.is_empty() || custom_id.len() > MAX_CUSTOM_ID {
-            return None;
-        }
-        let id = id.to_owned();
-        match kind {
-            "r" => Some(ButtonAction::Related(id)),
-            "u" => Some(ButtonAction::Up(id)),
-            "d" => Some(ButtonAction::Down(id)),
-            _ => None,
-        }
-    }
-}
+/// What a button under a paper does: the core's [`PaperAction`].
+pub use crate::reply::PaperAction as ButtonAction;
 
 /// One button.
 #[derive(Clone, Debug, PartialEq, Eq)]

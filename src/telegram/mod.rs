@@ -35,7 +35,6 @@ use crate::config::TelegramConfig;
 use crate::delivery::{
     ConversationLimits, Deliver, DeliverFuture, DeliveryOutcome, OutgoingMessage, Quota,
 };
-use crate::paper::PaperId;
 use crate::reply::Reply;
 use crate::service::Service;
 use crate::store::Vote;
@@ -359,25 +358,14 @@ impl Telegram {
                 };
                 self.reply(chat.id, &reply).await;
             }
-            ButtonAction::Up(id) | ButtonAction::Down(id) => {
-                let vote = if query.data.as_deref().is_some_and(|d| d.starts_with("u:")) {
-                    Vote::Up
-                } else {
-                    Vote::Down
-                };
-                let recorded = match PaperId::parse(&id) {
-                    Ok(paper) => self.service.record_feedback(&address, &paper, vote, now),
-                    Err(_) => Ok(false),
-                };
-                let text = match (recorded, vote) {
-                    (Ok(true), Vote::Up) => "Noted 👍: more like this.",
-                    (Ok(true), Vote::Down) => "Noted 👎: fewer like this.",
-                    (Ok(false), _) => "This button no longer works.",
-                    (Err(err), _) => {
-                        tracing::error!(error = %err, "telegram: cannot record feedback");
-                        "Could not record that; try again."
-                    }
-                };
+            ButtonAction::Up(id) => {
+                let text = self.service.vote_from_button(&address, &id, Vote::Up, now);
+                self.toast(query, text).await;
+            }
+            ButtonAction::Down(id) => {
+                let text = self
+                    .service
+                    .vote_from_button(&address, &id, Vote::Down, now);
                 self.toast(query, text).await;
             }
         }

@@ -14,39 +14,8 @@ pub const MAX_MESSAGE_UTF16: usize = 4096;
 /// Telegram's limit on `callback_data`, in bytes.
 pub const MAX_CALLBACK_BYTES: usize = 64;
 
-/// What a button under a paper does.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ButtonAction {
-    Related(String),
-    Up(String),
-    Down(String),
-}
-
-impl ButtonAction {
-    /// The `callback_data`: a letter and the paper id, well under 64 bytes for any arXiv id.
-    pub fn encode(&self) -> String {
-        match self {
-            ButtonAction::Related(id) => format!("r:{id}"),
-            ButtonAction::Up(id) => format!("u:{id}"),
-            ButtonAction::Down(id) => format!("d:{id}"),
-        }
-    }
-
-    /// Reads `callback_data` back; anything else (an old or forged button) is `None`.
-    pub fn decode(data: &str) -> Option<ButtonAction> {
-        let (kind, id) = data.split_once(':')?;
-        if id.is_empty() || data.len() > MAX_CALLBACK_BYTES {
-            return None;
-        }
-        let id = id.to_owned();
-        match kind {
-            "r" => Some(ButtonAction::Related(id)),
-            "u" => Some(ButtonAction::Up(id)),
-            "d" => Some(ButtonAction::Down(id)),
-            _ => None,
-        }
-    }
-}
+/// What a button under a paper does: the core's [`PaperAction`].
+pub use crate::reply::PaperAction as ButtonAction;
 
 /// One inline button.
 #[derive(Clone, Debug, PartialEq, Eq)]
