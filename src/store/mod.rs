@@ -114,6 +114,29 @@ pub const MIGRATIONS: &[Migration] = &[
     },
 ];
 
+/// Opens sled. We hold `paperboy.lock`, so no other paperboy process uses the directory; if
+/// sled's own file lock is still taken, it is a store this process just closed whose sled
+/// threads are still shutting down (a restart in the same process): wait for them, briefly.
+fn open_sled(db_path: &Path) -> sled::Result<sled::Db> {
+    const ATTEMPTS: u32 = 100;
+    let mut attempt = 0;
+    loop {
+        let opened = sled::Config::new()
+            .path(db_path)
+            .cache_capacity(128 * 1024 * 1024)
+            .open();
+        match opened {
+            Err(sled::Error::Io(error))
+                if attempt < ATTEMPTS && error.to_string().contains("could not acquire lock") =>
+            {
+                attempt += 1;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            other => return other,
+        }
+    }
+}
+
 /// The schema version this build writes.
 pub fn current_schema_version() -> u32 {
     MIGRATIONS.last().map_or(0, |m| m.version)
@@ -246,14 +269,10 @@ impl Store {
         let db_path = data_dir.join("db");
         let had_data =
             std::fs::read_dir(&db_path).is_ok_and(|mut entries| entries.next().is_some());
-        let db = sled::Config::new()
-            .path(&db_path)
-            .cache_capacity(128 * 1024 * 1024)
-            .open()
-            .map_err(|error| StoreError::Open {
-                path: db_path.clone(),
-                error,
-            })?;
+        let db = open_sled(&db_path).map_err(|error| StoreError::Open {
+            path: db_path.clone(),
+            error,
+        })?;
         let meta = db.open_tree(TREE_META)?;
         // Files that sled opens but that hold no schema version are not a store paperboy
         // wrote (or one whose log was overwritten): refuse rather than build a new one over them.
