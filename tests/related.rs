@@ -5,45 +5,14 @@
 //!
 //! Timings over the ~83,000 real papers are `cargo bench --bench related`.
 
-use std::io::Read;
+mod support;
 
-use paperboy::feeds::{arxiv_api, arxiv_feed, hf_daily};
-use paperboy::paper::PaperObservation;
 use paperboy::related::evaluate::{Judgments, evaluate};
 use paperboy::related::{Related, RelatedConfig, RelatedIndex, RelatednessModel, TfidfBaseline};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/", $name))
-            .expect(concat!("fixture ", $name))
-    };
-}
-
 /// `(id, title, abstract)` of every fixture paper, each id once, in file order.
 fn corpus() -> Vec<(String, String, String)> {
-    let mut observations: Vec<PaperObservation> = Vec::new();
-    observations.extend(
-        hf_daily::parse(&fixture!("hf-daily-papers_date-2026-06-12.json"))
-            .expect("hf")
-            .papers,
-    );
-    let mut month = Vec::new();
-    flate2::read::GzDecoder::new(&fixture!("hf-daily-papers_month-2023-08_pages.json.gz")[..])
-        .read_to_end(&mut month)
-        .expect("gunzip");
-    observations.extend(hf_daily::parse(&month).expect("hf month").papers);
-    for page in [
-        fixture!("arxiv-api-query_all-transformer-AND-cat-cs.LG_max5.xml"),
-        fixture!("arxiv-api-query_cat-cs.CL_max3.xml"),
-    ] {
-        observations.extend(arxiv_api::parse(&page).expect("api").batch.papers);
-    }
-    for feed in [
-        fixture!("arxiv-atom-feed_cs.LG_2026-09-25_trimmed.xml"),
-        fixture!("arxiv-rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed.xml"),
-    ] {
-        observations.extend(arxiv_feed::parse(&feed).expect("feed").batch.papers);
-    }
+    let observations = support::fixtures::observations();
     let mut seen = std::collections::HashSet::new();
     observations
         .into_iter()

@@ -4,12 +4,10 @@
 
 mod support;
 
-use std::io::Read;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use paperboy::config::Config;
-use paperboy::feeds::{arxiv_api, arxiv_feed, hf_daily};
 use paperboy::ingest::{Ingestor, build_fetcher};
 use paperboy::matching::FollowQuery;
 use paperboy::paper::{Discovery, PaperId, PaperObservation};
@@ -20,43 +18,8 @@ use paperboy::store::Store;
 use paperboy::subscriber::Address;
 use support::fake_sources::{Canned, FakeSources, api_entry};
 
-macro_rules! fixture {
-    ($name:literal) => {
-        std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/", $name))
-            .expect(concat!("fixture ", $name))
-    };
-}
-
 fn now() -> DateTime<Utc> {
     "2026-09-26T12:00:00Z".parse().expect("time")
-}
-
-/// The 155 fixture papers: two Hugging Face days, arXiv API and feed samples.
-fn fixture_observations() -> Vec<PaperObservation> {
-    let mut observations = Vec::new();
-    observations.extend(
-        hf_daily::parse(&fixture!("hf-daily-papers_date-2026-06-12.json"))
-            .expect("hf")
-            .papers,
-    );
-    let mut month = Vec::new();
-    flate2::read::GzDecoder::new(&fixture!("hf-daily-papers_month-2023-08_pages.json.gz")[..])
-        .read_to_end(&mut month)
-        .expect("gunzip");
-    observations.extend(hf_daily::parse(&month).expect("hf month").papers);
-    for page in [
-        fixture!("arxiv-api-query_all-transformer-AND-cat-cs.LG_max5.xml"),
-        fixture!("arxiv-api-query_cat-cs.CL_max3.xml"),
-    ] {
-        observations.extend(arxiv_api::parse(&page).expect("api").batch.papers);
-    }
-    for feed in [
-        fixture!("arxiv-atom-feed_cs.LG_2026-09-25_trimmed.xml"),
-        fixture!("arxiv-rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed.xml"),
-    ] {
-        observations.extend(arxiv_feed::parse(&feed).expect("feed").batch.papers);
-    }
-    observations
 }
 
 struct Setup {
@@ -81,7 +44,7 @@ async fn setup(arxiv_enabled: bool) -> Setup {
     config.validate().expect("valid config");
     let store = Arc::new(Store::open(&config.data_dir).expect("store"));
     store
-        .merge_observations(&fixture_observations(), Discovery::Import, now())
+        .merge_observations(&support::fixtures::observations(), Discovery::Import, now())
         .expect("merge");
     let config = Arc::new(config);
     let fetcher = build_fetcher(&config).expect("fetcher");

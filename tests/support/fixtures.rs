@@ -1,0 +1,48 @@
+//! The real payloads in `tests/data/` as parsed papers, for tests that need a small real
+//! corpus.
+
+#![allow(dead_code)]
+
+use std::io::Read;
+
+use paperboy::feeds::{arxiv_api, arxiv_feed, hf_daily};
+use paperboy::paper::PaperObservation;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read(&path).unwrap_or_else(|err| panic!("fixture {path}: {err}"))
+}
+
+/// Every paper of the two Hugging Face days, the arXiv API pages and the feeds, in file
+/// order (an id may appear more than once).
+pub fn observations() -> Vec<PaperObservation> {
+    let mut observations = Vec::new();
+    observations.extend(
+        hf_daily::parse(&fixture("hf-daily-papers_date-2026-06-12.json"))
+            .expect("hf")
+            .papers,
+    );
+    let mut month = Vec::new();
+    flate2::read::GzDecoder::new(&fixture("hf-daily-papers_month-2023-08_pages.json.gz")[..])
+        .read_to_end(&mut month)
+        .expect("gunzip");
+    observations.extend(hf_daily::parse(&month).expect("hf month").papers);
+    for page in [
+        "arxiv-api-query_all-transformer-AND-cat-cs.LG_max5.xml",
+        "arxiv-api-query_cat-cs.CL_max3.xml",
+    ] {
+        observations.extend(arxiv_api::parse(&fixture(page)).expect("api").batch.papers);
+    }
+    for feed in [
+        "arxiv-atom-feed_cs.LG_2026-09-25_trimmed.xml",
+        "arxiv-rss_cs.LG+cs.AI+cs.CL+stat.ML_2026-09-24_trimmed.xml",
+    ] {
+        observations.extend(
+            arxiv_feed::parse(&fixture(feed))
+                .expect("feed")
+                .batch
+                .papers,
+        );
+    }
+    observations
+}
