@@ -1,7 +1,8 @@
 //! Getting the bytes of a source: the only place paperboy speaks HTTP or reads a source file.
 //!
 //! Every fetch is polite and bounded: one shared `reqwest` client with timeouts, a redirect
-//! limit that also refuses redirects to non-public addresses on another host, and our
+//! limit that also refuses redirects to non-public addresses on another host (named by
+//! address, or by a name that resolves to one), and our
 //! User-Agent; conditional GETs; a body cap enforced while reading (so a gzip
 //! bomb or a huge body never sits in memory); retries with jittered backoff that honour
 //! `Retry-After` and Hugging Face's `RateLimit` header; and an optional [`HostGate`] that paces
@@ -9,8 +10,10 @@
 //! (time and fs), chrono (HTTP dates) and fastrand (jitter), and on nothing else in the crate:
 //! callers keep the [`Validators`] between polls and parse the bytes themselves.
 
+use std::collections::{HashMap, HashSet};
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -211,6 +214,7 @@ struct FetcherInner {
     /// `Authorization: Bearer` values by URL prefix (e.g. a Hugging Face token for its API).
     /// reqwest drops the header on redirects to another host, so a token never leaves it.
     bearer_tokens: Vec<(String, HeaderValue)>,
+    resolver: Arc<GuardedResolver>,
 }
 
 /// Where a location string points.
@@ -237,6 +241,14 @@ impl From<FetchError> for FailedAttempt {
 
 impl Fetcher {
     pub fn new(policy: FetchPolicy) -> Result<Fetcher, FetchError> {
+        Fetcher::with_resolver(policy, GuardedResolver::default())
+    }
+
+    fn with_resolver(
+        policy: FetchPolicy,
+        resolver: GuardedResolver,
+    ) -> Result<Fetcher, FetchError> {
+        let resolver = Arc::new(resolver);
         let user_agent =
             HeaderValue::from_str(&policy.user_agent).map_err(|err| FetchError::ClientSetup {
                 reason: format!("user agent {:?}: {err}", policy.user_agent),
@@ -246,6 +258,7 @@ impl Fetcher {
             .connect_timeout(policy.connect_timeout)
             .timeout(policy.request_timeout)
             .redirect(redirect_policy(policy.max_redirects))
+            .dns_resolver(resolver.clone())
             .gzip(true)
             .build()
             .map_err(|err| FetchError::ClientSetup {
@@ -256,6 +269,7 @@ impl Fetcher {
                 client,
                 policy,
                 bearer_tokens: Vec::new(),
+                resolver,
             }),
         })
     }
@@ -273,6 +287,7 @@ impl Fetcher {
             client: self.inner.client.clone(),
             policy: self.inner.policy.clone(),
             bearer_tokens: self.inner.bearer_tokens.clone(),
+            resolver: self.inner.resolver.clone(),
         };
         inner.bearer_tokens.push((url_prefix.to_owned(), value));
         Ok(Fetcher {
@@ -310,6 +325,11 @@ impl Fetcher {
         gate: Option<&HostGate>,
     ) -> Result<Fetched, FetchError> {
         let policy = &self.inner.policy;
+        // A host paperboy was told to fetch may be anywhere; only names reached by a redirect
+        // must resolve to public addresses.
+        if let Some(host) = url.host_str() {
+            self.inner.resolver.trust(host);
+        }
         // Counts requests made, from 1; retry number `attempt - 1` follows a failed one.
         let mut attempt: u32 = 1;
         loop {
@@ -483,8 +503,7 @@ fn response_validators(headers: &HeaderMap) -> Validators {
 /// address or `localhost`: a public feed that redirects there is trying to reach the machine's
 /// own services or a cloud metadata endpoint. Redirects within the configured host are
 /// followed wherever it is, so a source configured on loopback (tests, a local mirror) works.
-/// Host names are not resolved here; a public name that resolves to a private address is
-/// not caught.
+/// Host names are checked when they are resolved, by [`GuardedResolver`].
 fn redirect_policy(max_redirects: usize) -> reqwest::redirect::Policy {
     reqwest::redirect::Policy::custom(move |attempt| {
         if attempt.previous().len() > max_redirects {
@@ -513,10 +532,29 @@ struct PrivateRedirect {
     target: String,
 }
 
-/// Whether a URL's host may be a redirect's target: a name other than `localhost`, or a
-/// global IP address.
+/// Whether a URL's host may be a redirect's target: a name other than `localhost` (names
+/// are checked again when resolved, by [`GuardedResolver`]), or a global IP address.
 fn is_public_host(url: &Url) -> bool {
-    use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+    let Some(host) = url.host_str() else {
+        return false;
+    };
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<IpAddr>()
+    {
+        Ok(ip) => is_public_ip(ip),
+        Err(_) => {
+            let name = host.trim_end_matches('.').to_ascii_lowercase();
+            name != "localhost" && !name.ends_with(".localhost")
+        }
+    }
+}
+
+/// Whether `ip` is a global address: not loopback, private, link-local (cloud metadata),
+/// shared (carrier-grade NAT), unique-local, multicast, documentation or reserved.
+fn is_public_ip(ip: IpAddr) -> bool {
+    use std::net::{Ipv4Addr, Ipv6Addr};
     fn public_v4(ip: Ipv4Addr) -> bool {
         let [a, b, ..] = ip.octets();
         !(ip.is_unspecified()
@@ -544,20 +582,71 @@ fn is_public_host(url: &Url) -> bool {
             || (first & 0xfe00) == 0xfc00
             || (first & 0xffc0) == 0xfe80)
     }
-    let Some(host) = url.host_str() else {
-        return false;
-    };
-    match host
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
-        Ok(IpAddr::V4(ip)) => public_v4(ip),
-        Ok(IpAddr::V6(ip)) => public_v6(ip),
-        Err(_) => {
-            let name = host.trim_end_matches('.').to_ascii_lowercase();
-            name != "localhost" && !name.ends_with(".localhost")
+    match ip {
+        IpAddr::V4(ip) => public_v4(ip),
+        IpAddr::V6(ip) => public_v6(ip),
+    }
+}
+
+/// The client's DNS resolver. Hosts paperboy fetched directly (its configured sources) may
+/// resolve anywhere, as a local mirror does; any other name, which only a redirect can
+/// bring, must resolve to public addresses only. Checking the answer that is actually
+/// connected to closes the gap a name check leaves: a public name pointed at 10.0.0.1 or at
+/// a cloud metadata address.
+#[derive(Debug, Default)]
+struct GuardedResolver {
+    /// Lower-case host names requested directly; bounded by the configuration.
+    trusted: RwLock<HashSet<String>>,
+    /// Fixed answers used instead of the system resolver (tests).
+    fixed: HashMap<String, Vec<IpAddr>>,
+}
+
+impl GuardedResolver {
+    fn trust(&self, host: &str) {
+        let host = normal_host(host);
+        let known = self.trusted.read().is_ok_and(|set| set.contains(&host));
+        if !known && let Ok(mut set) = self.trusted.write() {
+            set.insert(host);
         }
+    }
+
+    fn is_trusted(&self, host: &str) -> bool {
+        self.trusted.read().is_ok_and(|set| set.contains(host))
+    }
+}
+
+fn normal_host(host: &str) -> String {
+    host.trim_end_matches('.').to_ascii_lowercase()
+}
+
+/// The resolver's refusal; [`transport_error`] finds it among the sources.
+#[derive(Debug, thiserror::Error)]
+#[error("{host} resolves to the non-public address {address}")]
+struct NonPublicResolution {
+    host: String,
+    address: IpAddr,
+}
+
+impl reqwest::dns::Resolve for GuardedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = normal_host(name.as_str());
+        let trusted = self.is_trusted(&host);
+        let fixed = self.fixed.get(&host).cloned();
+        Box::pin(async move {
+            let addresses: Vec<SocketAddr> = match fixed {
+                Some(ips) => ips.into_iter().map(|ip| SocketAddr::new(ip, 0)).collect(),
+                // reqwest sets the port itself; 0 is what its own resolver passes too.
+                None => tokio::net::lookup_host((host.as_str(), 0)).await?.collect(),
+            };
+            if !trusted && let Some(bad) = addresses.iter().find(|a| !is_public_ip(a.ip())) {
+                return Err(Box::new(NonPublicResolution {
+                    host,
+                    address: bad.ip(),
+                })
+                    as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(addresses.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 
@@ -566,6 +655,12 @@ fn transport_error(url: &Url, error: reqwest::Error, policy: &FetchPolicy) -> Fe
         return FetchError::RedirectToPrivateAddress {
             url: url.clone(),
             target: refused.target.clone(),
+        };
+    }
+    if let Some(refused) = find_source::<NonPublicResolution>(&error) {
+        return FetchError::RedirectToPrivateAddress {
+            url: url.clone(),
+            target: format!("{} (resolves to {})", refused.host, refused.address),
         };
     }
     if error.is_timeout() {
@@ -900,5 +995,116 @@ mod tests {
             .collect();
         assert!(waits.iter().any(|wait| *wait < Duration::from_secs(2)));
         assert!(waits.iter().any(|wait| *wait > Duration::from_secs(6)));
+    }
+
+    /// A loopback HTTP server: `/go?to=<url>` answers 302 to `<url>`, anything else 200
+    /// with the path as body. Returns its port and the paths requested, in order.
+    async fn redirecting_server() -> (u16, Arc<std::sync::Mutex<Vec<String>>>) {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let log = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut socket, _)) = listener.accept().await {
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut request = Vec::new();
+                    let mut buf = [0u8; 1024];
+                    while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                        match socket.read(&mut buf).await {
+                            Ok(0) | Err(_) => return,
+                            Ok(n) => request.extend_from_slice(&buf[..n]),
+                        }
+                    }
+                    let text = String::from_utf8_lossy(&request);
+                    let path = text.split(' ').nth(1).unwrap_or("").to_owned();
+                    log.lock().unwrap().push(path.clone());
+                    let response = match path.strip_prefix("/go?to=") {
+                        Some(target) => format!(
+                            "HTTP/1.1 302 Found\r\nlocation: {target}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        ),
+                        None => format!(
+                            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{path}",
+                            path.len()
+                        ),
+                    };
+                    let _ = socket.write_all(response.as_bytes()).await;
+                });
+            }
+        });
+        (port, seen)
+    }
+
+    fn resolving(names: &[&str]) -> GuardedResolver {
+        GuardedResolver {
+            fixed: names
+                .iter()
+                .map(|name| (name.to_string(), vec![IpAddr::from([127, 0, 0, 1])]))
+                .collect(),
+            ..GuardedResolver::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn a_redirect_to_a_name_resolving_to_a_private_address_is_not_followed() {
+        let (port, seen) = redirecting_server().await;
+        let fetcher = Fetcher::with_resolver(
+            FetchPolicy {
+                max_retries: 0,
+                ..FetchPolicy::default()
+            },
+            resolving(&["intranet.example"]),
+        )
+        .unwrap();
+        let url = format!("http://127.0.0.1:{port}/go?to=http://intranet.example:{port}/secret");
+
+        let error = fetcher.get(&url, None, None).await.unwrap_err();
+
+        assert!(
+            matches!(error, FetchError::RedirectToPrivateAddress { .. }),
+            "{error:?}"
+        );
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{url} redirected to intranet.example (resolves to 127.0.0.1), which is not a public address; not followed"
+            )
+        );
+        assert!(!error.is_transient());
+        // Refused before connecting: the secret was never asked for.
+        assert_eq!(seen.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_configured_name_may_resolve_anywhere_and_be_redirected_to() {
+        let (port, seen) = redirecting_server().await;
+        let fetcher =
+            Fetcher::with_resolver(FetchPolicy::default(), resolving(&["mirror.internal"]))
+                .unwrap();
+
+        // Fetched directly, as a configured source is: wherever it resolves.
+        let direct = fetcher
+            .get(&format!("http://mirror.internal:{port}/feed"), None, None)
+            .await
+            .unwrap();
+        // And a redirect to it from elsewhere is followed too (case and a trailing dot
+        // do not make it another host).
+        let redirected = fetcher
+            .get(
+                &format!("http://127.0.0.1:{port}/go?to=http://MIRROR.internal.:{port}/moved"),
+                None,
+                None,
+            )
+            .await
+            .unwrap();
+
+        for (fetched, body) in [(direct, "/feed"), (redirected, "/moved")] {
+            match fetched {
+                Fetched::Body { bytes, .. } => assert_eq!(bytes, body.as_bytes()),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert_eq!(seen.lock().unwrap().len(), 3);
     }
 }
