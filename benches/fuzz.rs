@@ -13,6 +13,9 @@
 //! `PAPERBOY_FUZZ_EXECS` sets the executions per target (default 1,000,000),
 //! `PAPERBOY_FUZZ_SEED` the seed (default 9), `PAPERBOY_FUZZ_ONLY` one target by name.
 //! Results go in `RELIABILITY.md`. It exits 1 when any target panicked.
+//!
+//! `PAPERBOY_FUZZ_EXPORT=<dir>` writes the seeds and tokens instead of fuzzing, for
+//! cargo-fuzz: `<dir>/<target>/seed-<n>` and a libFuzzer dictionary `<dir>/<target>.dict`.
 
 use std::io::Read;
 use std::panic::{self, AssertUnwindSafe};
@@ -240,6 +243,14 @@ fn main() {
             std::process::exit(2);
         }
     };
+    if let Some(dir) = std::env::var_os("PAPERBOY_FUZZ_EXPORT") {
+        if let Err(error) = export(&targets, Path::new(&dir)) {
+            eprintln!("cannot export the seeds to {}: {error}", dir.display());
+            std::process::exit(2);
+        }
+        println!("seeds and dictionaries written to {}", dir.display());
+        return;
+    }
 
     // A panic's message is recorded by the hook, not printed, so a run prints one line per
     // target; the first message per target is shown in the summary.
@@ -316,6 +327,32 @@ fn hash(name: &str) -> u64 {
     name.bytes().fold(0xcbf2_9ce4_8422_2325, |hash, byte| {
         (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
     })
+}
+
+/// Writes every target's seeds and a libFuzzer dictionary of its tokens under `dir`.
+fn export(targets: &[Target], dir: &Path) -> std::io::Result<()> {
+    for target in targets {
+        let seeds = dir.join(target.name);
+        std::fs::create_dir_all(&seeds)?;
+        for (n, seed) in target.seeds.iter().enumerate() {
+            std::fs::write(seeds.join(format!("seed-{n}")), seed)?;
+        }
+        // libFuzzer's format: one quoted token per line, other bytes as \xNN.
+        let mut dict = String::new();
+        for token in &target.tokens {
+            dict.push('"');
+            for &byte in *token {
+                match byte {
+                    b'"' | b'\\' => dict.push_str(&format!("\\x{byte:02X}")),
+                    0x20..=0x7e => dict.push(byte as char),
+                    other => dict.push_str(&format!("\\x{other:02X}")),
+                }
+            }
+            dict.push_str("\"\n");
+        }
+        std::fs::write(dir.join(format!("{}.dict", target.name)), dict)?;
+    }
+    Ok(())
 }
 
 fn targets(data: &Path) -> std::io::Result<Vec<Target>> {
