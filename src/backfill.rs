@@ -39,9 +39,17 @@ pub struct BackfillReport {
 }
 
 /// Progress callbacks, so the CLI can draw a bar and tests can stay quiet.
-pub trait Progress {
+pub trait Progress: Sync {
     fn set_total(&self, total: u64);
     fn advance(&self, done: u64, message: &str);
+}
+
+/// Progress nobody watches: ingest's catch-up after an outage.
+pub(crate) struct NoProgress;
+
+impl Progress for NoProgress {
+    fn set_total(&self, _total: u64) {}
+    fn advance(&self, _done: u64, _message: &str) {}
 }
 
 pub async fn backfill(
@@ -61,7 +69,12 @@ pub async fn backfill(
         .collect();
 
     if request.arxiv {
-        backfill_arxiv(ingestor, request, &mut poll, now, progress, shutdown).await?;
+        let dates = (request.from, request.to);
+        let discovery = Discovery::Backfill;
+        backfill_arxiv(
+            ingestor, dates, discovery, &mut poll, now, progress, shutdown,
+        )
+        .await?;
     }
     if request.hf && !shutdown.is_cancelled() {
         let hf = &ingestor.config().sources.hf;
@@ -92,16 +105,20 @@ pub async fn backfill(
     Ok(report)
 }
 
-async fn backfill_arxiv(
+/// Every paper submitted in the configured categories between `dates` (inclusive), page by
+/// page from the arXiv API, stored as `discovery`: [`Discovery::Backfill`] for the command,
+/// [`Discovery::Announcement`] when ingest catches up on announcements it missed.
+pub(crate) async fn backfill_arxiv(
     ingestor: &Ingestor,
-    request: BackfillRequest,
+    (from, to): (NaiveDate, NaiveDate),
+    discovery: Discovery,
     poll: &mut Poll<'_>,
     now: DateTime<Utc>,
     progress: &dyn Progress,
     shutdown: &CancellationToken,
 ) -> Result<(), IngestError> {
     let arxiv = &ingestor.config().sources.arxiv;
-    let query = arxiv_backfill_query(&arxiv.categories, request.from, request.to);
+    let query = arxiv_backfill_query(&arxiv.categories, from, to);
     let mut start: u64 = 0;
     let mut empty_retries = 0;
     loop {
@@ -132,7 +149,7 @@ async fn backfill_arxiv(
         };
         let total = page.total_results;
         let entries = page.batch.entry_count() as u64;
-        ingestor.store_batch(poll, "arxiv-api", page.batch, Discovery::Backfill, now)?;
+        ingestor.store_batch(poll, "arxiv-api", page.batch, discovery, now)?;
         ingestor.store().flush_async().await?;
         if let Some(total) = total {
             progress.set_total(total);

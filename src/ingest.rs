@@ -17,7 +17,10 @@ use crate::feeds::{self, ParseError, ParsedBatch};
 use crate::fetch::{FetchError, Fetched, Fetcher, HostGate, Validators};
 use crate::health::{PollResult, SourceHealth, Verdict, batch_fingerprint, verdict};
 use crate::paper::{Discovery, PaperId};
-use crate::sources::{SourceSpec, arxiv_api_id_list_url, configured_sources, hf_daily_url};
+use crate::sources::{
+    SourceSpec, arxiv_api_id_list_url, arxiv_catch_up_dates, configured_sources, hf_daily_url,
+    hf_days_back,
+};
 use crate::store::{MergeCounts, Store, StoreError};
 
 /// Hugging Face pages per day paperboy will follow before assuming the API misbehaves.
@@ -210,7 +213,9 @@ impl Ingestor {
                 refresh_days,
                 ..
             } => {
-                self.poll_hf(&mut poll, name, base_url, *page_size, *refresh_days, now)
+                let last_success = previous.health.last_success_at;
+                let days_back = hf_days_back(*refresh_days, last_success, now);
+                self.poll_hf(&mut poll, name, base_url, *page_size, days_back, now)
                     .await?
             }
             SourceSpec::ArxivFeed { url, .. } => {
@@ -225,6 +230,12 @@ impl Ingestor {
                     )
                     .await?;
                 poll.primary = Some(result);
+                let catch_up = arxiv_catch_up_dates(previous.health.last_success_at, now);
+                if poll.first_error.is_none()
+                    && let Some(dates) = catch_up
+                {
+                    self.catch_up_arxiv(&mut poll, name, dates, now).await?;
+                }
             }
             SourceSpec::ArxivApi { api_url, .. } => {
                 let result = self.fill_details(&mut poll, name, api_url, now).await?;
@@ -267,18 +278,53 @@ impl Ingestor {
         Ok(report)
     }
 
-    /// Today's Daily Papers and the past `refresh_days` days (upvotes keep changing).
+    /// The feed lists only its latest announcement, so after a gap the papers submitted
+    /// meanwhile come from the arXiv API, as announcements: the next digest holds them. A
+    /// failure there fails the poll, so the next one tries again from the same point.
+    async fn catch_up_arxiv(
+        &self,
+        poll: &mut Poll<'_>,
+        name: &str,
+        dates: (NaiveDate, NaiveDate),
+        now: DateTime<Utc>,
+    ) -> Result<(), IngestError> {
+        let before = poll.counts.new;
+        tracing::info!(
+            source = name, from = %dates.0, to = %dates.1,
+            "the feed was not read for over a day; catching up from the arXiv API"
+        );
+        crate::backfill::backfill_arxiv(
+            self,
+            dates,
+            Discovery::Announcement,
+            poll,
+            now,
+            &crate::backfill::NoProgress,
+            &tokio_util::sync::CancellationToken::new(),
+        )
+        .await?;
+        tracing::info!(
+            source = name,
+            new = poll.counts.new - before,
+            failed = poll.first_error.is_some(),
+            "arXiv catch-up done"
+        );
+        Ok(())
+    }
+
+    /// Today's Daily Papers and the `days_back` days before (upvotes keep changing, and
+    /// after an outage the missed days are read too).
     async fn poll_hf(
         &self,
         poll: &mut Poll<'_>,
         name: &str,
         base_url: &str,
         page_size: u32,
-        refresh_days: u32,
+        days_back: u32,
         now: DateTime<Utc>,
     ) -> Result<(), IngestError> {
         let today = now.date_naive();
-        for days_back in (0..=refresh_days).rev() {
+        for days_back in (0..=days_back).rev() {
             let Some(date) = today.checked_sub_days(chrono::Days::new(u64::from(days_back))) else {
                 continue;
             };

@@ -4,7 +4,7 @@
 //! parsing happen in `ingest`; the request shapes (Hugging Face `date`/`limit`/`p`, arXiv
 //! feed paths, arXiv API `search_query`/`id_list`) live here so they are tested in one place.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, Days, NaiveDate, Utc};
 
 use crate::config::{Config, FeedFormat, FileFormat};
 use crate::health::HealthPolicy;
@@ -178,9 +178,87 @@ pub fn arxiv_backfill_query(categories: &[String], from: NaiveDate, to: NaiveDat
     )
 }
 
+/// The furthest back a source catches up by itself after an outage or downtime; an older gap
+/// is left to `paperboy backfill`.
+pub const MAX_CATCH_UP_DAYS: u32 = 14;
+
+/// The arXiv announcement feeds list only the latest announcement, and arXiv announces at
+/// most once a day: a longer gap since the last good poll may have missed some.
+const ARXIV_GAP_HOURS: i64 = 30;
+
+/// How many past days of Hugging Face Daily Papers to read besides today: the configured
+/// `refresh_days`, or every day since the last good poll when that is longer ago (an outage
+/// or downtime), at most [`MAX_CATCH_UP_DAYS`]. A first poll reads only `refresh_days`.
+pub fn hf_days_back(
+    refresh_days: u32,
+    last_success: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> u32 {
+    let missed = last_success.map_or(0, |last| {
+        let days = (now.date_naive() - last.date_naive()).num_days();
+        u32::try_from(days.max(0)).unwrap_or(u32::MAX)
+    });
+    refresh_days.max(missed.min(MAX_CATCH_UP_DAYS))
+}
+
+/// The submission dates to ask the arXiv API for after the announcement feed was not read
+/// for more than a day: from two days before the last good poll (the submissions its last
+/// announcement had not yet listed) to today, at most [`MAX_CATCH_UP_DAYS`] back. `None`
+/// when there is no gap, or no earlier poll to measure one from.
+pub fn arxiv_catch_up_dates(
+    last_success: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<(NaiveDate, NaiveDate)> {
+    let last = last_success?;
+    if now - last <= chrono::Duration::hours(ARXIV_GAP_HOURS) {
+        return None;
+    }
+    let today = now.date_naive();
+    let from = last.date_naive().checked_sub_days(Days::new(2))?;
+    let earliest = today.checked_sub_days(Days::new(u64::from(MAX_CATCH_UP_DAYS)))?;
+    Some((from.max(earliest), today))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    #[test]
+    fn hf_reads_back_to_the_last_good_poll_within_the_limit() {
+        let now = at("2026-11-25T06:00:00Z");
+        assert_eq!(hf_days_back(3, None, now), 3, "a first poll");
+        assert_eq!(hf_days_back(3, Some(at("2026-11-25T00:00:00Z")), now), 3);
+        assert_eq!(hf_days_back(0, Some(at("2026-11-24T23:00:00Z")), now), 1);
+        assert_eq!(hf_days_back(3, Some(at("2026-11-20T06:00:00Z")), now), 5);
+        assert_eq!(hf_days_back(3, Some(at("2026-01-01T06:00:00Z")), now), 14);
+        // A clock that went backwards reads what the configuration says.
+        assert_eq!(hf_days_back(2, Some(at("2026-12-01T06:00:00Z")), now), 2);
+    }
+
+    #[test]
+    fn arxiv_catches_up_only_after_a_gap_of_more_than_a_day() {
+        let now = at("2026-11-25T06:00:00Z");
+        assert_eq!(arxiv_catch_up_dates(None, now), None, "a first poll");
+        assert_eq!(
+            arxiv_catch_up_dates(Some(at("2026-11-24T06:00:00Z")), now),
+            None,
+            "yesterday's poll"
+        );
+        assert_eq!(
+            arxiv_catch_up_dates(Some(at("2026-11-22T05:00:00Z")), now),
+            Some((day("2026-11-20"), day("2026-11-25"))),
+            "three days down"
+        );
+        assert_eq!(
+            arxiv_catch_up_dates(Some(at("2026-08-01T05:00:00Z")), now),
+            Some((day("2026-11-11"), day("2026-11-25"))),
+            "months down: two weeks at most"
+        );
+    }
 
     fn day(s: &str) -> NaiveDate {
         s.parse().unwrap()

@@ -608,3 +608,193 @@ async fn the_daemon_polls_on_its_cron_and_stops_on_the_shutdown_signal() {
     let snapshot = paperboy::status::read_snapshot(&data_dir).unwrap();
     assert_eq!(snapshot.papers, 1);
 }
+
+fn hf_id(item: &serde_json::Value) -> PaperId {
+    id(item["paper"]["id"].as_str().unwrap())
+}
+
+#[tokio::test(start_paused = true)]
+async fn after_a_three_day_outage_the_missed_days_are_read_and_arxiv_is_caught_up() {
+    let s = setup(|_| {}).await;
+    let fixture = hf_fixture();
+    let days = [
+        "2026-11-23",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-26",
+        "2026-11-27",
+    ];
+    for (n, day) in days.iter().enumerate() {
+        s.fake.set_hf_day(day, fixture[2 * n..2 * n + 2].to_vec());
+    }
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00001", 1, "new", "Seen before the outage")]),
+    );
+    s.fake.set_api_entries(vec![api_entry(
+        "2611.00001",
+        1,
+        "Seen before the outage",
+        "cs.LG",
+        "2026-11-20T10:00:00Z",
+    )]);
+    let before = s
+        .ingestor
+        .poll_all(t("2026-11-23T06:00:00Z"))
+        .await
+        .unwrap();
+    assert!(before.iter().all(|r| r.error.is_none()), "{before:?}");
+
+    // Wednesday: both sources answer 503 through every retry (three attempts per request;
+    // Hugging Face is asked for Monday to Wednesday).
+    s.fake.script(
+        "/api/daily_papers",
+        (0..9).map(|_| Canned::status(503, "down")),
+    );
+    s.fake
+        .script(FEED_PATH, (0..3).map(|_| Canned::status(503, "down")));
+    let outage = s
+        .ingestor
+        .poll_all(t("2026-11-25T06:00:00Z"))
+        .await
+        .unwrap();
+    assert!(report(&outage, "hf").error.is_some(), "{outage:?}");
+    assert!(report(&outage, "arxiv-rss").error.is_some(), "{outage:?}");
+    let api_queries_before = s.fake.seen_paths("/api/query").len();
+
+    // Friday: back. The feed shows only Friday's announcement; what was announced on
+    // Tuesday to Thursday is in the API, by submission date.
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00009", 1, "new", "Announced on Friday")]),
+    );
+    s.fake.set_api_entries(vec![
+        api_entry(
+            "2611.00001",
+            1,
+            "Seen before the outage",
+            "cs.LG",
+            "2026-11-20T10:00:00Z",
+        ),
+        api_entry(
+            "2611.00004",
+            1,
+            "Announced on Tuesday",
+            "cs.LG",
+            "2026-11-23T10:00:00Z",
+        ),
+        api_entry(
+            "2611.00006",
+            1,
+            "Announced on Thursday",
+            "cs.LG",
+            "2026-11-25T10:00:00Z",
+        ),
+    ]);
+    let recovered = s
+        .ingestor
+        .poll_all(t("2026-11-27T06:00:00Z"))
+        .await
+        .unwrap();
+    assert!(recovered.iter().all(|r| r.error.is_none()), "{recovered:?}");
+
+    // Hugging Face: every day since the last good poll, though refresh_days is 0.
+    let store = s.ingestor.store();
+    for item in &fixture[..10] {
+        let paper = store
+            .paper(&hf_id(item))
+            .unwrap()
+            .expect("every HF day read");
+        assert_eq!(paper.discovered_via, Discovery::Announcement);
+    }
+    // arXiv: the missed papers are announcements, so the next digest holds them; the one
+    // seen before is not new again.
+    assert_eq!(
+        report(&recovered, "arxiv-rss").counts.new,
+        3,
+        "{recovered:?}"
+    );
+    for missed in ["2611.00004", "2611.00006", "2611.00009"] {
+        let paper = store.paper(&id(missed)).unwrap().expect(missed);
+        assert_eq!(paper.discovered_via, Discovery::Announcement, "{missed}");
+    }
+    let catch_up: Vec<String> = s.fake.seen_paths("/api/query")[api_queries_before..]
+        .iter()
+        .map(|seen| seen.query.clone())
+        .filter(|query| query.contains("search_query"))
+        .collect();
+    assert_eq!(catch_up.len(), 1, "{catch_up:?}");
+    assert!(
+        catch_up[0].contains("202611210000") && catch_up[0].contains("202611272359"),
+        "from two days before the last good poll to today: {}",
+        catch_up[0]
+    );
+
+    // The next poll, a day later, has no gap to fill.
+    s.ingestor
+        .poll_all(t("2026-11-28T06:00:00Z"))
+        .await
+        .unwrap();
+    let searches = s
+        .fake
+        .seen_paths("/api/query")
+        .iter()
+        .filter(|seen| seen.query.contains("search_query"))
+        .count();
+    assert_eq!(searches, 1);
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_catch_up_fails_the_poll_and_the_next_poll_tries_again() {
+    let s = setup(only_feed).await;
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00001", 1, "new", "Before the gap")]),
+    );
+    s.ingestor
+        .poll_all(t("2026-11-23T06:00:00Z"))
+        .await
+        .unwrap();
+    s.fake.set_document(
+        FEED_PATH,
+        rss_feed(&[item("2611.00009", 1, "new", "After the gap")]),
+    );
+    s.fake.set_api_entries(vec![api_entry(
+        "2611.00004",
+        1,
+        "Missed in the gap",
+        "cs.LG",
+        "2026-11-24T10:00:00Z",
+    )]);
+    // The API is down through every retry of the catch-up's first page.
+    s.fake
+        .script("/api/query", (0..3).map(|_| Canned::status(503, "down")));
+    let failed = s
+        .ingestor
+        .poll_all(t("2026-11-26T06:00:00Z"))
+        .await
+        .unwrap();
+    assert!(report(&failed, "arxiv-rss").error.is_some(), "{failed:?}");
+    assert!(
+        s.ingestor
+            .store()
+            .paper(&id("2611.00004"))
+            .unwrap()
+            .is_none()
+    );
+
+    // An hour later the gap is still measured from the last good poll, and filled.
+    let retried = s
+        .ingestor
+        .poll_all(t("2026-11-26T07:00:00Z"))
+        .await
+        .unwrap();
+    assert!(report(&retried, "arxiv-rss").error.is_none(), "{retried:?}");
+    let paper = s
+        .ingestor
+        .store()
+        .paper(&id("2611.00004"))
+        .unwrap()
+        .unwrap();
+    assert_eq!(paper.discovered_via, Discovery::Announcement);
+}
