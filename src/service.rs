@@ -9,6 +9,8 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
+// The wall clock, not tokio's, on purpose: the latency histograms measure CPU work, which a
+// paused clock would always show as zero.
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
