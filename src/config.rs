@@ -285,7 +285,7 @@ pub struct DeliveryConfig {
     /// Where the file transport writes digests (`<file_dir>/<name>/<id>.md`); relative
     /// paths are under `data_dir`.
     pub file_dir: PathBuf,
-    /// Attempts before a message is abandoned.
+    /// Failed attempts before a message is abandoned ("retry after" answers do not count).
     pub max_attempts: u32,
     /// Messages refused for good in a row (hard bounces) after which a subscriber is
     /// deactivated.
@@ -486,7 +486,7 @@ impl Default for DeliveryConfig {
     fn default() -> DeliveryConfig {
         DeliveryConfig {
             file_dir: PathBuf::from("digests"),
-            max_attempts: 6,
+            max_attempts: 30,
             max_rejections: 3,
             shutdown_grace_secs: 10,
         }

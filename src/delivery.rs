@@ -71,11 +71,13 @@ pub trait Deliver: Send + Sync {
 /// How persistent delivery is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts before a message is abandoned.
+    /// Failed attempts before a message is abandoned; "retry after" answers do not count.
     pub max_attempts: u32,
-    /// Backoff after a failure: base × 2^(attempts-1), capped at `max_backoff`.
+    /// Backoff after the n-th failure (from 1): base × 2^(n-1), capped at `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
+    /// How long a platform may keep answering "retry after" before the message is a failure.
+    pub max_rate_limited: Duration,
     /// A message waiting for a transport that is not configured is retried this often.
     pub missing_transport_retry: Duration,
     /// Messages rejected for good in a row after which a subscriber is deactivated.
@@ -85,9 +87,12 @@ pub struct RetryPolicy {
 impl Default for RetryPolicy {
     fn default() -> RetryPolicy {
         RetryPolicy {
-            max_attempts: 6,
+            // 30 s doubling to an hour: 30 attempts keep trying for about 23 hours, so a
+            // platform or mail server down for hours loses no digest.
+            max_attempts: 30,
             base_backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(3600),
+            max_rate_limited: Duration::from_secs(24 * 3600),
             missing_transport_retry: Duration::from_secs(3600),
             max_rejections: 3,
         }
@@ -99,8 +104,13 @@ impl Default for RetryPolicy {
 pub enum NextStep {
     /// Delivered: remove the entry.
     Done,
-    /// Keep the entry; try again at `at`.
-    Retry { at: DateTime<Utc>, error: String },
+    /// Keep the entry; try again at `at`. `failed` says whether this try counts as a failure
+    /// (it does not when the platform asked for a wait).
+    Retry {
+        at: DateTime<Utc>,
+        error: String,
+        failed: bool,
+    },
     /// Give up on this message (logged, counted).
     Abandon { reason: String },
     /// The subscriber is gone: deactivate them and drop the message.
@@ -109,13 +119,28 @@ pub enum NextStep {
     Readdress { to: Address },
 }
 
+/// Where a message stands before this outcome: its failures so far and when it was queued.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetryState {
+    pub failures: u32,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&OutboxEntry> for RetryState {
+    fn from(entry: &OutboxEntry) -> RetryState {
+        RetryState {
+            failures: entry.failures,
+            created_at: entry.created_at,
+        }
+    }
+}
+
 pub fn next_step(
     outcome: &DeliveryOutcome,
-    attempts_so_far: u32,
+    state: RetryState,
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> NextStep {
-    let attempts = attempts_so_far + 1;
     let at =
         |wait: Duration| now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
     match outcome {
@@ -124,31 +149,41 @@ pub fn next_step(
             reason: reason.clone(),
         },
         DeliveryOutcome::Moved { to } => NextStep::Readdress { to: to.clone() },
-        // The platform asked for a wait: honour it without spending an attempt, up to a
-        // point; a platform that only ever says "later" is a failure.
-        DeliveryOutcome::RetryAfter(wait) if attempts < policy.max_attempts * 4 => {
-            NextStep::Retry {
-                at: at(*wait),
-                error: format!("asked to retry after {}s", wait.as_secs()),
+        // The platform asked for a wait: honour it without counting a failure, up to a
+        // point; a platform that says "later" for a whole day is a failure.
+        DeliveryOutcome::RetryAfter(wait) => {
+            let queued_for = (at(*wait) - state.created_at).to_std().unwrap_or_default();
+            if queued_for <= policy.max_rate_limited {
+                NextStep::Retry {
+                    at: at(*wait),
+                    error: format!("asked to retry after {}s", wait.as_secs()),
+                    failed: false,
+                }
+            } else {
+                NextStep::Abandon {
+                    reason: "the platform kept asking to retry later".into(),
+                }
             }
         }
-        DeliveryOutcome::RetryAfter(_) => NextStep::Abandon {
-            reason: "the platform kept asking to retry later".into(),
-        },
-        DeliveryOutcome::Failed { reason } if attempts < policy.max_attempts => {
-            let exponent = attempts.saturating_sub(1).min(20);
-            let backoff = policy
-                .base_backoff
-                .saturating_mul(1 << exponent)
-                .min(policy.max_backoff);
-            NextStep::Retry {
-                at: at(backoff),
-                error: reason.clone(),
+        DeliveryOutcome::Failed { reason } => {
+            let failures = state.failures.saturating_add(1);
+            if failures < policy.max_attempts {
+                let exponent = failures.saturating_sub(1).min(20);
+                let backoff = policy
+                    .base_backoff
+                    .saturating_mul(1 << exponent)
+                    .min(policy.max_backoff);
+                NextStep::Retry {
+                    at: at(backoff),
+                    error: reason.clone(),
+                    failed: true,
+                }
+            } else {
+                NextStep::Abandon {
+                    reason: format!("{reason} (after {failures} failed attempts)"),
+                }
             }
         }
-        DeliveryOutcome::Failed { reason } => NextStep::Abandon {
-            reason: format!("{reason} (after {attempts} attempts)"),
-        },
         // The Deliverer counts rejections and asks `after_rejection`; alone, one rejection
         // only ends this message.
         DeliveryOutcome::Rejected { reason } => NextStep::Abandon {
@@ -350,7 +385,7 @@ impl Deliverer {
                     let in_a_row = self.store.record_rejection(subscriber.id)?;
                     after_rejection(&reason, in_a_row, &self.policy)
                 }
-                Some(outcome) => next_step(&outcome, entry.attempts, &self.policy, now),
+                Some(outcome) => next_step(&outcome, (&entry).into(), &self.policy, now),
                 None => NextStep::Retry {
                     at: now
                         + chrono::Duration::from_std(self.policy.missing_transport_retry)
@@ -359,6 +394,7 @@ impl Deliverer {
                         "no {} transport is configured",
                         subscriber.address.transport().as_str()
                     ),
+                    failed: false,
                 },
             };
             let fields = (
@@ -376,12 +412,13 @@ impl Deliverer {
                     self.metrics.record_delivery(transport, DeliveryCount::Sent);
                     return Ok(None);
                 }
-                NextStep::Retry { at, error } => {
+                NextStep::Retry { at, error, failed } => {
                     entry.attempts += 1;
+                    entry.failures += u32::from(failed);
                     entry.next_attempt_at = at;
                     entry.last_error = Some(error.clone());
                     self.store.update_message(&entry)?;
-                    tracing::warn!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, attempts = entry.attempts, retry_at = %at, error = %error, "delivery postponed");
+                    tracing::warn!(outbox = fields.0, subscriber = %fields.1, transport = fields.2, attempts = entry.attempts, failures = entry.failures, retry_at = %at, error = %error, "delivery postponed");
                     report.retried += 1;
                     self.metrics
                         .record_delivery(transport, DeliveryCount::Retried);
@@ -417,9 +454,10 @@ impl Deliverer {
                     let outcome = DeliveryOutcome::Failed {
                         reason: format!("moved twice in a row (last to {to})"),
                     };
-                    let step = next_step(&outcome, entry.attempts, &self.policy, now);
-                    if let NextStep::Retry { at, error } = step {
+                    let step = next_step(&outcome, (&entry).into(), &self.policy, now);
+                    if let NextStep::Retry { at, error, .. } = step {
                         entry.attempts += 1;
+                        entry.failures += 1;
                         entry.next_attempt_at = at;
                         entry.last_error = Some(error);
                         self.store.update_message(&entry)?;
@@ -458,5 +496,89 @@ impl Deliverer {
             message: &entry.message,
         };
         Some(transport.deliver(&subscriber.address, message).await)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn failed() -> DeliveryOutcome {
+        DeliveryOutcome::Failed {
+            reason: "HTTP 502".into(),
+        }
+    }
+
+    /// Feeds `outcomes` to one message the way the Deliverer does; returns the time of each
+    /// retry and what happened last.
+    fn play(outcomes: &[DeliveryOutcome]) -> (Vec<DateTime<Utc>>, NextStep) {
+        let policy = RetryPolicy::default();
+        let created_at = at("2026-11-25T08:00:00Z");
+        let mut state = RetryState {
+            failures: 0,
+            created_at,
+        };
+        let mut now = created_at;
+        let mut retries = Vec::new();
+        for outcome in outcomes {
+            match next_step(outcome, state, &policy, now) {
+                NextStep::Retry {
+                    at, failed: true, ..
+                } => {
+                    state.failures += 1;
+                    retries.push(at);
+                    now = at;
+                }
+                NextStep::Retry { at, .. } => {
+                    retries.push(at);
+                    now = at;
+                }
+                last => return (retries, last),
+            }
+        }
+        (retries, NextStep::Done)
+    }
+
+    #[test]
+    fn failures_back_off_to_an_hour_and_keep_trying_for_most_of_a_day() {
+        let (retries, last) = play(&vec![failed(); 40]);
+        assert!(matches!(last, NextStep::Abandon { .. }), "{last:?}");
+        assert_eq!(retries.len(), 29, "the 30th failure abandons");
+        let waits: Vec<i64> = std::iter::once(at("2026-11-25T08:00:00Z"))
+            .chain(retries.iter().copied())
+            .collect::<Vec<_>>()
+            .windows(2)
+            .map(|pair| (pair[1] - pair[0]).num_seconds())
+            .collect();
+        assert_eq!(&waits[..8], &[30, 60, 120, 240, 480, 960, 1920, 3600]);
+        assert!(waits[8..].iter().all(|&wait| wait == 3600));
+        // A six-hour outage is well inside that.
+        let span = *retries.last().unwrap() - at("2026-11-25T08:00:00Z");
+        assert_eq!(span.num_seconds(), 3810 + 22 * 3600);
+    }
+
+    #[test]
+    fn retry_after_waits_do_not_count_as_failures() {
+        // A storm of 200 "retry after 30 s" (100 minutes), then a 502 burst: backoff starts
+        // from its first step, and the message is still being tried.
+        let mut outcomes = vec![DeliveryOutcome::RetryAfter(Duration::from_secs(30)); 200];
+        outcomes.extend(vec![failed(); 5]);
+        outcomes.push(DeliveryOutcome::Sent);
+        let (retries, last) = play(&outcomes);
+        assert_eq!(last, NextStep::Done);
+        assert_eq!(retries.len(), 205);
+        assert_eq!((retries[200] - retries[199]).num_seconds(), 30);
+    }
+
+    #[test]
+    fn a_platform_that_says_later_for_a_whole_day_is_a_failure() {
+        let outcomes = vec![DeliveryOutcome::RetryAfter(Duration::from_secs(3600)); 30];
+        let (retries, last) = play(&outcomes);
+        assert_eq!(retries.len(), 24, "asked to wait an hour, 24 times");
+        assert!(matches!(last, NextStep::Abandon { .. }), "{last:?}");
     }
 }

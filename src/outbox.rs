@@ -23,7 +23,12 @@ pub struct OutboxEntry {
     pub subject: String,
     pub message: Reply,
     pub paper_ids: Vec<PaperId>,
+    /// Every try so far, including those a platform answered with "retry after".
     pub attempts: u32,
+    /// Tries that failed (not "retry after"): what the backoff and `max_attempts` count.
+    /// Absent in entries written before it existed, which then count from zero.
+    #[serde(default)]
+    pub failures: u32,
     pub next_attempt_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,

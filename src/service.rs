@@ -417,6 +417,7 @@ impl Service {
                 message: Reply::text(alert.text()),
                 paper_ids: Vec::new(),
                 attempts: 0,
+                failures: 0,
                 next_attempt_at: now,
                 last_error: None,
             };
@@ -559,6 +560,7 @@ impl Service {
             message,
             paper_ids: digest.paper_ids().cloned().collect(),
             attempts: 0,
+            failures: 0,
             next_attempt_at: now,
             last_error: None,
         };

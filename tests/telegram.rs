@@ -533,3 +533,67 @@ async fn webhook_mode_checks_the_secret_and_answers_updates() {
     shutdown.cancel();
     server.await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_429_storm_then_hours_of_502s_delay_the_digest_but_lose_nothing() {
+    let fake = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), &fake);
+    write_papers(
+        &dir.path().join("papers.jsonl"),
+        &[("2611.01001", "Diffusion transformers", "A diffusion model.")],
+    );
+    let running = start(&config, t("2026-11-25T06:30:00Z"));
+    say(&fake, ADA, 9, "/follow diffusion").await;
+    say(&fake, ADA, 9, "/schedule daily 08:00").await;
+    let before = fake.sent_to(ADA).len();
+    // From 08:00 Telegram answers the next 40 sends with 429 (retry after 30 s), then the
+    // 12 after those with 502: a flood wait of 20 minutes, then about six hours down.
+    const STORM: usize = 40;
+    const BURST: usize = 12;
+    for _ in 0..STORM {
+        fake.fail_next("sendMessage", Failure::retry_after(30));
+    }
+    for _ in 0..BURST {
+        fake.fail_next("sendMessage", Failure::server_error());
+    }
+    // The first try, at 08:00.
+    wait_until(2 * HOUR, || fake.sent_to(ADA).len() > before).await;
+    let first_try = tokio::time::Instant::now();
+    let delivered = || {
+        fake.sent_to(ADA)
+            .iter()
+            .skip(before)
+            .any(|body| text(body).contains("Diffusion transformers"))
+            && running.store().pending_messages().unwrap().is_empty()
+    };
+    // Ten-second steps: fine enough to time waits of 30 s and more.
+    while !delivered() {
+        assert!(
+            first_try.elapsed() < 12 * HOUR,
+            "not delivered within 12 hours"
+        );
+        tokio::time::sleep(10 * SECOND).await;
+    }
+    let took = first_try.elapsed();
+
+    let sends = fake.sent_to(ADA).len() - before;
+    assert_eq!(
+        sends,
+        STORM + BURST + 1,
+        "each answer waited for, no extra requests"
+    );
+    // 40 waits of 30 s, then backoff 30 s doubling to an hour for 12 failures.
+    let least = Duration::from_secs(40 * 30 + (30 + 60 + 120 + 240 + 480 + 960 + 1920) + 5 * 3600);
+    assert!(
+        took >= least && took <= least + 30 * MINUTE,
+        "delivered {took:?} after the first try; the waits add up to {least:?}"
+    );
+    let digests = fake
+        .sent_to(ADA)
+        .iter()
+        .filter(|body| text(body).contains("Diffusion transformers"))
+        .count();
+    assert_eq!(digests, STORM + BURST + 1, "every try was the same digest");
+    running.stop().await;
+}
