@@ -7,7 +7,8 @@
 //! in `meta_by_key` and [`MIGRATIONS`] is applied in order on open.
 //!
 //! Trees and key layouts:
-//! - `meta_by_key`: utf-8 key -> value (`schema_version` -> u32 BE).
+//! - `meta_by_key`: utf-8 key -> value (`schema_version` -> u32 BE; `telegram_offset` ->
+//!   `TelegramOffset` JSON).
 //! - `paper_by_id`: normalized arXiv id (utf-8) -> `Paper` JSON.
 //! - `paper_id_by_stored_at`: stored_at micros (u64 BE) ++ id (utf-8) -> empty.
 //! - `source_state_by_name`: source name (utf-8) -> source state JSON (owned by ingest).
@@ -31,8 +32,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use sled::Transactional;
 
 use crate::paper::{Discovery, MergeOutcome, Paper, PaperId, PaperObservation, merge};
@@ -42,9 +43,20 @@ mod subscribers;
 
 pub use subscribers::{Feedback, SubscriberExport, Vote};
 
+/// Where Telegram long polling resumes: the bot `bot` took up the updates below `offset` by
+/// `at`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TelegramOffset {
+    /// The bot's id (the part of its token before the colon): update ids are per bot.
+    pub bot: String,
+    pub offset: i32,
+    pub at: DateTime<Utc>,
+}
+
 const TREE_META: &str = "meta_by_key";
 const META_ADMIN_ALERTED: &str = "admin_alerted";
 const META_HEALTH_PROBE: &str = "health_probe";
+const META_TELEGRAM_OFFSET: &str = "telegram_offset";
 const TREE_PAPERS: &str = "paper_by_id";
 const TREE_STORED_INDEX: &str = "paper_id_by_stored_at";
 const TREE_SOURCE_STATE: &str = "source_state_by_name";
@@ -444,6 +456,21 @@ impl Store {
     pub fn put_admin_alerted_sources(&self, sources: &[String]) -> Result<(), StoreError> {
         let bytes = encode(TREE_META, META_ADMIN_ALERTED, &sources)?;
         self.meta.insert(META_ADMIN_ALERTED, bytes)?;
+        Ok(())
+    }
+
+    /// The getUpdates offset past the last Telegram update the bot took up, and when.
+    pub fn telegram_offset(&self) -> Result<Option<TelegramOffset>, StoreError> {
+        self.meta
+            .get(META_TELEGRAM_OFFSET)?
+            .map(|bytes| decode(TREE_META, META_TELEGRAM_OFFSET.as_bytes(), &bytes))
+            .transpose()
+    }
+
+    /// Records it; not flushed (see `telegram::Telegram`'s polling for why that is enough).
+    pub fn put_telegram_offset(&self, offset: &TelegramOffset) -> Result<(), StoreError> {
+        let bytes = encode(TREE_META, META_TELEGRAM_OFFSET, offset)?;
+        self.meta.insert(META_TELEGRAM_OFFSET, bytes)?;
         Ok(())
     }
 

@@ -37,7 +37,7 @@ use crate::delivery::{
 };
 use crate::reply::Reply;
 use crate::service::Service;
-use crate::store::Vote;
+use crate::store::{TelegramOffset, Vote};
 use crate::subscriber::{Address, Transport};
 use render::{ButtonAction, TelegramMessage};
 
@@ -208,7 +208,7 @@ impl Telegram {
     }
 
     async fn poll(&self, shutdown: CancellationToken) {
-        let mut offset: i32 = 0;
+        let mut offset: i32 = self.resumed_offset();
         let mut backoff = Duration::from_secs(1);
         tracing::info!("telegram: long polling for updates");
         loop {
@@ -231,6 +231,7 @@ impl Telegram {
                     backoff = Duration::from_secs(1);
                     for update in updates {
                         offset = update.id.as_offset();
+                        self.record_offset(offset);
                         self.handle(update.kind).await;
                     }
                     continue;
@@ -248,6 +249,48 @@ impl Telegram {
                 () = shutdown.cancelled() => return,
             }
         }
+    }
+
+    /// Where polling starts: past the updates an earlier run of this bot took up. Telegram
+    /// hands an update out again until a later getUpdates confirms it, and keeps it at most
+    /// a day; after a week without updates it may restart its ids lower, so an older record
+    /// is dropped.
+    fn resumed_offset(&self) -> i32 {
+        match self.service.store().telegram_offset() {
+            Ok(Some(recorded))
+                if recorded.bot == self.bot_id()
+                    && self.clock.now() - recorded.at < chrono::Duration::hours(24) =>
+            {
+                recorded.offset
+            }
+            Ok(_) => 0,
+            Err(err) => {
+                tracing::error!(error = %err, "telegram: cannot read the recorded update offset");
+                0
+            }
+        }
+    }
+
+    /// Records that an update is taken up, before it is handled. Not flushed here: a command
+    /// that changes something flushes before its reply, which makes this durable too, so a
+    /// crash after the change cannot have the update handed out and run again (`/unfollow 2`
+    /// twice removes a second follow). A crash before that loses the command unanswered, as
+    /// on Discord; a read-only command may be answered twice.
+    fn record_offset(&self, offset: i32) {
+        let recorded = TelegramOffset {
+            bot: self.bot_id(),
+            offset,
+            at: self.clock.now(),
+        };
+        if let Err(err) = self.service.store().put_telegram_offset(&recorded) {
+            tracing::warn!(error = %err, "telegram: cannot record the update offset");
+        }
+    }
+
+    /// The bot's id: the token up to its colon (public; the rest is the secret).
+    fn bot_id(&self) -> String {
+        let token = self.bot.token();
+        token.split(':').next().unwrap_or_default().to_owned()
     }
 
     /// Answers one update. Failures are logged; one bad update never stops the loop.

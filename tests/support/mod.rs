@@ -4,4 +4,5 @@ pub mod fake_telegram;
 pub mod fixtures;
 pub mod harness;
 pub mod smtp_server;
+pub mod tripwire;
 pub mod web_daemon;
