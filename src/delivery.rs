@@ -71,9 +71,9 @@ pub trait Deliver: Send + Sync {
 /// How persistent delivery is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RetryPolicy {
-    /// Attempts before a message is abandoned.
+    /// Attempts before a message is abandoned ("retry after" waits do not count).
     pub max_attempts: u32,
-    /// Backoff after a failure: base × 2^(attempts-1), capped at `max_backoff`.
+    /// Backoff after a failure: base × 2^(failed attempts-1), capped at `max_backoff`.
     pub base_backoff: Duration,
     pub max_backoff: Duration,
     /// A message waiting for a transport that is not configured is retried this often.
@@ -109,13 +109,18 @@ pub enum NextStep {
     Readdress { to: Address },
 }
 
+/// `attempts_so_far` counts every earlier attempt, `rate_limited_so_far` those of them the
+/// platform answered "retry after".
 pub fn next_step(
     outcome: &DeliveryOutcome,
     attempts_so_far: u32,
+    rate_limited_so_far: u32,
     policy: &RetryPolicy,
     now: DateTime<Utc>,
 ) -> NextStep {
     let attempts = attempts_so_far + 1;
+    // Waits the platform asked for are not failures: they spend no attempt.
+    let failures = attempts.saturating_sub(rate_limited_so_far);
     let at =
         |wait: Duration| now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX);
     match outcome {
@@ -135,8 +140,8 @@ pub fn next_step(
         DeliveryOutcome::RetryAfter(_) => NextStep::Abandon {
             reason: "the platform kept asking to retry later".into(),
         },
-        DeliveryOutcome::Failed { reason } if attempts < policy.max_attempts => {
-            let exponent = attempts.saturating_sub(1).min(20);
+        DeliveryOutcome::Failed { reason } if failures < policy.max_attempts => {
+            let exponent = failures.saturating_sub(1).min(20);
             let backoff = policy
                 .base_backoff
                 .saturating_mul(1 << exponent)
@@ -147,7 +152,7 @@ pub fn next_step(
             }
         }
         DeliveryOutcome::Failed { reason } => NextStep::Abandon {
-            reason: format!("{reason} (after {attempts} attempts)"),
+            reason: format!("{reason} (after {failures} attempts)"),
         },
         // The Deliverer counts rejections and asks `after_rejection`; alone, one rejection
         // only ends this message.
@@ -342,7 +347,8 @@ impl Deliverer {
         loop {
             let outcome = self.attempt(&subscriber, &entry).await;
             let transport = subscriber.address.transport().as_str();
-            if let Some(DeliveryOutcome::RetryAfter(_)) = outcome {
+            let rate_limited = matches!(outcome, Some(DeliveryOutcome::RetryAfter(_)));
+            if rate_limited {
                 self.metrics.record_rate_limited(transport);
             }
             let step = match outcome {
@@ -350,7 +356,13 @@ impl Deliverer {
                     let in_a_row = self.store.record_rejection(subscriber.id)?;
                     after_rejection(&reason, in_a_row, &self.policy)
                 }
-                Some(outcome) => next_step(&outcome, entry.attempts, &self.policy, now),
+                Some(outcome) => next_step(
+                    &outcome,
+                    entry.attempts,
+                    entry.rate_limited,
+                    &self.policy,
+                    now,
+                ),
                 None => NextStep::Retry {
                     at: now
                         + chrono::Duration::from_std(self.policy.missing_transport_retry)
@@ -378,6 +390,7 @@ impl Deliverer {
                 }
                 NextStep::Retry { at, error } => {
                     entry.attempts += 1;
+                    entry.rate_limited += u32::from(rate_limited);
                     entry.next_attempt_at = at;
                     entry.last_error = Some(error.clone());
                     self.store.update_message(&entry)?;
@@ -417,7 +430,13 @@ impl Deliverer {
                     let outcome = DeliveryOutcome::Failed {
                         reason: format!("moved twice in a row (last to {to})"),
                     };
-                    let step = next_step(&outcome, entry.attempts, &self.policy, now);
+                    let step = next_step(
+                        &outcome,
+                        entry.attempts,
+                        entry.rate_limited,
+                        &self.policy,
+                        now,
+                    );
                     if let NextStep::Retry { at, error } = step {
                         entry.attempts += 1;
                         entry.next_attempt_at = at;

@@ -24,6 +24,10 @@ pub struct OutboxEntry {
     pub message: Reply,
     pub paper_ids: Vec<PaperId>,
     pub attempts: u32,
+    /// Of `attempts`, those the platform answered "retry after": they do not count towards
+    /// `delivery.max_attempts`.
+    #[serde(default)]
+    pub rate_limited: u32,
     pub next_attempt_at: DateTime<Utc>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_error: Option<String>,

@@ -415,6 +415,7 @@ impl Service {
                 message: Reply::text(alert.text()),
                 paper_ids: Vec::new(),
                 attempts: 0,
+                rate_limited: 0,
                 next_attempt_at: now,
                 last_error: None,
             };
@@ -557,6 +558,7 @@ impl Service {
             message,
             paper_ids: digest.paper_ids().cloned().collect(),
             attempts: 0,
+            rate_limited: 0,
             next_attempt_at: now,
             last_error: None,
         };

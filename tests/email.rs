@@ -117,6 +117,7 @@ fn queue(setup: &Setup, subscriber: &Subscriber, subject: &str, title: &str, cou
                 .with(Block::Papers(vec![item(title)])),
             paper_ids: vec![],
             attempts: 0,
+            rate_limited: 0,
             next_attempt_at: setup.now,
             last_error: None,
         };
