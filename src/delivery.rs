@@ -377,7 +377,8 @@ impl Deliverer {
         loop {
             let outcome = self.attempt(&subscriber, &entry).await;
             let transport = subscriber.address.transport().as_str();
-            if let Some(DeliveryOutcome::RetryAfter(_)) = outcome {
+            let rate_limited = matches!(outcome, Some(DeliveryOutcome::RetryAfter(_)));
+            if rate_limited {
                 self.metrics.record_rate_limited(transport);
             }
             let step = match outcome {

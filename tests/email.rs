@@ -1,6 +1,7 @@
 //! The email transport against a real SMTP server on 127.0.0.1 (mailin-embedded): the mails
 //! it receives are parsed and checked, and the server misbehaves on purpose (451 then 250,
-//! 550, 421-and-close, a connection cut mid-batch).
+//! 550, 421-and-close, a connection cut mid-batch). A tarpit's late answer is played by
+//! the tokio fake (tests/support/fake_smtp.rs) on the paused clock.
 
 mod support;
 
@@ -18,6 +19,7 @@ use paperboy::reply::{Block, PaperItem, Reply};
 use paperboy::store::Store;
 use paperboy::subscriber::{Address, DigestMode, Subscriber, SubscriberId};
 use paperboy::token::{Purpose, Signer};
+use support::fake_smtp::FakeSmtp;
 use support::smtp_server::{DroppingProxy, SmtpServer};
 
 const KEY: &[u8] = b"a test signing key of 32 bytes..";
@@ -337,6 +339,47 @@ async fn a_421_closing_the_connection_is_retried_at_once_on_a_new_one() {
     // it replaces the closed one, which changes nothing the reader sees (each mail once,
     // none postponed).
     assert!(server.connections() >= 2, "it reconnected");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_send_that_timed_out_never_hands_its_connection_to_the_next_mail() {
+    let server = FakeSmtp::start().await;
+    // Keeps the paused clock stepping at most 100 ms while an answer is on the loopback
+    // wire, so the client's 20 s timeout cannot be the next timer then.
+    let ticker = tokio::spawn(async {
+        loop {
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    });
+    let s = setup(Some(server.addr.port()));
+    let send_timeout = std::time::Duration::from_secs(4 * s.config.email.timeout_secs);
+    let ada = subscriber(&s.store, "ada@example.org", s.now);
+    let bob = subscriber(&s.store, "bob@example.org", s.now);
+    // Ada's RCPT is answered (250) only after the client gave up: a late answer waiting on
+    // that connection, which must not be read as the answer to Bob's commands.
+    server.tarpit_next_rcpt(send_timeout + std::time::Duration::from_secs(10));
+    queue(&s, &ada, "paperboy: 1 new paper", "For Ada", 1);
+    let (report, _) = s.deliverer.deliver_due(s.now).await.unwrap();
+    assert_eq!(report.retried, 1, "Ada's send timed out");
+    // lettre parks a dropped connection on a task of its own; let it run.
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    queue(&s, &bob, "paperboy: 1 new paper", "For Bob", 1);
+    let (report, _) = s.deliverer.deliver_due(s.now).await.unwrap();
+    assert_eq!(
+        (report.sent, report.abandoned),
+        (1, 0),
+        "Bob's mail went, on a connection of its own"
+    );
+    let to: Vec<Vec<String>> = server.received().into_iter().map(|m| m.to).collect();
+    assert_eq!(to, vec![vec!["bob@example.org".to_owned()]]);
+    let (report, _) = s
+        .deliverer
+        .deliver_due(s.now + chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    assert_eq!(report.sent, 1, "Ada's digest on the retry");
+    assert_eq!(server.received().len(), 2);
+    ticker.abort();
 }
 
 #[tokio::test]

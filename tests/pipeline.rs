@@ -296,6 +296,35 @@ async fn retry_after_is_honoured_and_delivers_once() {
 }
 
 #[tokio::test(start_paused = true)]
+async fn waits_the_platform_asks_for_spend_no_delivery_attempt() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    write_papers(
+        &dir.path().join("papers.jsonl"),
+        &[("2611.00001", "Diffusion for proteins")],
+    );
+    // As many "retry after" answers as the policy allows failed attempts, then one failure:
+    // that is the first failed attempt, so the message is retried, not abandoned.
+    let max_attempts = RetryPolicy::default().max_attempts as usize;
+    let mut script = vec![DeliveryOutcome::RetryAfter(Duration::from_secs(60)); max_attempts];
+    script.push(DeliveryOutcome::Failed {
+        reason: "HTTP 502".into(),
+    });
+    let platform = ScriptedPlatform::answering(script);
+    let daemon = start(&config, t("2026-11-25T05:00:00Z"), platform.clone());
+    advance(Duration::from_secs(1)).await; // the first ingest
+    command(&daemon, "telegram:42", "/follow diffusion").await;
+    command(&daemon, "telegram:42", "/digest").await;
+    advance(HOUR).await;
+    daemon.stop().await;
+
+    let attempts = platform.attempts();
+    assert_eq!(attempts.len(), max_attempts + 2, "{attempts:?}");
+    assert_eq!(attempts.last().unwrap().3, DeliveryOutcome::Sent);
+    assert!(attempts.iter().all(|a| a.1 == attempts[0].1), "one message");
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_gone_subscriber_is_deactivated_and_others_are_unaffected() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path());

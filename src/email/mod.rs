@@ -8,7 +8,8 @@
 //! carries the same id and mail clients fold it into the first.
 //!
 //! Mails go to an SMTP server over rustls through lettre's connection pool (which tests a
-//! parked connection with NOOP and reconnects if it died), or, with no server configured,
+//! parked connection with NOOP and reconnects if it died; a send that timed out starts a new
+//! pool, so its connection is never reused), or, with no server configured,
 //! into `.eml` files. SMTP answers become the shared [`DeliveryOutcome`]: 4xx is `Failed`
 //! (retried with the delivery policy's backoff), 5xx is `Rejected` (never retried; counted,
 //! and repeated rejections deactivate the address), 421 ("closing the connection") is
@@ -17,13 +18,13 @@
 pub mod render;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use lettre::message::header::{HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::transport::smtp::PoolConfig;
 use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::{AsyncSmtpTransportBuilder, PoolConfig};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 
 use crate::clock::Clock;
@@ -53,7 +54,11 @@ pub fn check_mailbox(text: &str) -> Result<(), String> {
 
 /// Where mails go.
 enum Sender {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp {
+        /// Replaced by a fresh one (a new pool) after a send timed out.
+        transport: Mutex<AsyncSmtpTransport<Tokio1Executor>>,
+        builder: AsyncSmtpTransportBuilder,
+    },
     /// `.eml` files: `<dir>/<address>/<name>.eml`.
     Folder(PathBuf),
 }
@@ -121,7 +126,10 @@ impl Email {
                     builder = builder
                         .credentials(Credentials::new(user.clone(), password.expose().to_owned()));
                 }
-                Sender::Smtp(builder.build())
+                Sender::Smtp {
+                    transport: Mutex::new(builder.clone().build()),
+                    builder,
+                }
             }
         };
         Ok(Email {
@@ -197,7 +205,8 @@ impl Email {
 
     async fn send(&self, message: Message, to: &str, file_name: &str) -> DeliveryOutcome {
         match &self.sender {
-            Sender::Smtp(smtp) => {
+            Sender::Smtp { transport, builder } => {
+                let smtp = lock(transport).clone();
                 let send =
                     |message: Message| tokio::time::timeout(self.send_timeout, smtp.send(message));
                 let mut result = send(message.clone()).await;
@@ -214,12 +223,19 @@ impl Email {
                 match result {
                     Ok(Ok(_)) => DeliveryOutcome::Sent,
                     Ok(Err(err)) => outcome_for(&err),
-                    Err(_) => DeliveryOutcome::Failed {
-                        reason: format!(
-                            "the SMTP server did not finish within {}s",
-                            self.send_timeout.as_secs()
-                        ),
-                    },
+                    Err(_) => {
+                        // lettre puts the abandoned connection back in its pool mid-command;
+                        // the server's late answer would be read as the answer to the next
+                        // mail's commands (a 503 taken for a hard bounce). A new pool never
+                        // hands that connection out again.
+                        *lock(transport) = builder.clone().build();
+                        DeliveryOutcome::Failed {
+                            reason: format!(
+                                "the SMTP server did not finish within {}s",
+                                self.send_timeout.as_secs()
+                            ),
+                        }
+                    }
                 }
             }
             Sender::Folder(dir) => {
@@ -277,6 +293,12 @@ impl Deliver for Email {
             }
         })
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// An SMTP error as a delivery outcome: 5xx is final, everything else may pass.

@@ -10,6 +10,12 @@
 //! answer never arrives). The last one needs a connection to cut, so REST is served through
 //! a small TCP relay in front of axum.
 //!
+//! In chaos mode ([`FakeDiscord::enable_chaos`]) opening a DM and posting a message also
+//! fail at random, as Discord does: 429 with `retry_after` (for the route, or global during
+//! a storm), 502 from the load balancer, an answer held past the client's timeout, and
+//! "accepted, then the connection dropped"; posting to the DM channel of a user in the
+//! config's `blocked` (user ids) is refused with 403 / code 50007.
+//!
 //! Gateway: a plain `ws://` server. It sends HELLO, answers IDENTIFY with READY and RESUME
 //! with RESUMED, asks for and acknowledges heartbeats, pushes the dispatches a test queues, and drops a
 //! connection on request without a closing handshake. Every frame the bot sends is recorded
@@ -19,7 +25,7 @@
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -29,6 +35,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Message;
+
+use super::chaos::{Chaos, ChaosConfig, Fault};
 
 pub const TOKEN: &str = "MTAwMDAw.fake.discord-token-sentinel";
 pub const APPLICATION_ID: u64 = 1000;
@@ -126,6 +134,7 @@ struct FakeState {
     connections: Mutex<Vec<Vec<Value>>>,
     gateway: Mutex<Option<mpsc::UnboundedSender<GatewayCommand>>>,
     seq: Mutex<u64>,
+    chaos: OnceLock<Chaos>,
 }
 
 pub struct FakeDiscord {
@@ -151,6 +160,10 @@ impl FakeDiscord {
         let rest_addr = front.local_addr().expect("addr");
         let gateway = TcpListener::bind("127.0.0.1:0").await.expect("bind");
         *lock(&state.ws_url) = format!("ws://{}", gateway.local_addr().expect("addr"));
+        // Bytes leave at once (no Nagle wait on a real-time ACK): see fake_smtp.rs.
+        let backend = axum::serve::ListenerExt::tap_io(backend, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let tasks = vec![
             tokio::spawn(async move {
                 let _ = axum::serve(backend, app).await;
@@ -217,6 +230,24 @@ impl FakeDiscord {
             .collect()
     }
 
+    /// Every message that exists at the fake, in order.
+    pub fn posted(&self) -> Vec<Posted> {
+        lock(&self.state.posted).clone()
+    }
+
+    /// Fails DM opening and message posts at random from now on (see the module docs).
+    /// Lost answers to posts are keyed `"<channel>:<nonce>"`.
+    pub fn enable_chaos(&self, config: ChaosConfig) {
+        assert!(
+            self.state.chaos.set(Chaos::new(config)).is_ok(),
+            "chaos is enabled once"
+        );
+    }
+
+    pub fn chaos(&self) -> Option<&Chaos> {
+        self.state.chaos.get()
+    }
+
     pub fn refused_for_limits(&self) -> Vec<String> {
         lock(&self.state.refused_for_limits).clone()
     }
@@ -271,6 +302,7 @@ async fn relay(front: TcpListener, backend: SocketAddr) {
             let Ok(server) = TcpStream::connect(backend).await else {
                 return;
             };
+            let _ = (client.set_nodelay(true), server.set_nodelay(true));
             let (mut client_read, mut client_write) = client.into_split();
             let (mut server_read, mut server_write) = server.into_split();
             // Either direction ending (or an answer to drop) closes both.
@@ -472,9 +504,15 @@ async fn handle_rest(
             return json_response(404, json!({"code": 0, "message": "404: Not Found"}));
         }
     };
-    let failure = lock(&state.failures)
+    let mut failure = lock(&state.failures)
         .get_mut(route)
         .and_then(VecDeque::pop_front);
+    if failure.is_none()
+        && matches!(route, "dm" | "messages")
+        && let Some(chaos) = state.chaos.get()
+    {
+        failure = chaos_failure(chaos, route, &segments, &body).await;
+    }
     if let Some(failure) = &failure
         && !matches!(failure, Failure::DropAfterAccept)
     {
@@ -576,6 +614,49 @@ async fn handle_rest(
             .insert(DROP_HEADER, "1".parse().unwrap());
     }
     response.into_response()
+}
+
+/// A random failure for a DM opening or a post, if chaos picks one.
+async fn chaos_failure(
+    chaos: &Chaos,
+    route: &str,
+    segments: &[&str],
+    body: &Value,
+) -> Option<Failure> {
+    let channel: u64 = match route {
+        "messages" => segments[1].parse().unwrap_or(0),
+        _ => 0,
+    };
+    if let Some(user) = channel.checked_sub(DM_CHANNEL_OFFSET)
+        && chaos.is_blocked(&user.to_string())
+    {
+        return Some(Failure::cannot_message_user());
+    }
+    match chaos.roll() {
+        Fault::None => None,
+        Fault::RateLimited {
+            retry_after,
+            global,
+        } => Some(Failure::RateLimited {
+            retry_after: retry_after as f64,
+            global,
+        }),
+        Fault::ServerError => Some(Failure::ServerError(502)),
+        Fault::Held => {
+            chaos.hold().await;
+            Some(Failure::ServerError(504))
+        }
+        Fault::LostAnswer => {
+            if route == "messages" {
+                let nonce = match &body["nonce"] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                chaos.lost(format!("{channel}:{nonce}"));
+            }
+            Some(Failure::DropAfterAccept)
+        }
+    }
 }
 
 async fn serve_gateway(listener: TcpListener, state: Arc<FakeState>) {

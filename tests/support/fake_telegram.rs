@@ -6,12 +6,18 @@
 //! an update arrives or its `timeout` passes (tokio time, so paused in tests), and confirms
 //! updates below the `offset` it is given. Scripted answers per method are served first,
 //! in order; every request is recorded.
+//!
+//! In chaos mode ([`FakeTelegram::enable_chaos`]) `sendMessage` also fails at random, as
+//! Telegram does: 429 with `parameters.retry_after`, 502 from the load balancer, an answer
+//! held past the client's timeout, the message kept but its answer held past that timeout
+//! (a lost answer: the client sends again, the documented duplicate), and 403 "bot was
+//! blocked by the user" for the chats in the config's `blocked` (chat ids).
 
 #![allow(dead_code)]
 
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use axum::Json;
@@ -20,6 +26,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
+
+use super::chaos::{Chaos, ChaosConfig, Fault};
 
 pub const TOKEN: &str = "123456:TEST-token-sentinel";
 
@@ -103,6 +111,9 @@ struct FakeState {
     /// (chat, user) -> status (`creator`, `administrator`, `member`, `left`).
     members: Mutex<HashMap<(i64, u64), String>>,
     next_message_id: Mutex<u64>,
+    /// Messages kept (chat, text), answered or not.
+    delivered: Mutex<Vec<(i64, String)>>,
+    chaos: OnceLock<Chaos>,
 }
 
 pub struct FakeTelegram {
@@ -126,6 +137,10 @@ impl FakeTelegram {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
+        // Answers leave at once (no Nagle wait on a real-time ACK): see fake_smtp.rs.
+        let listener = axum::serve::ListenerExt::tap_io(listener, |tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -189,6 +204,24 @@ impl FakeTelegram {
             .collect()
     }
 
+    /// Fails `sendMessage` at random from now on (see the module docs). Lost answers are
+    /// keyed `"<chat>:<text>"`.
+    pub fn enable_chaos(&self, config: ChaosConfig) {
+        assert!(
+            self.state.chaos.set(Chaos::new(config)).is_ok(),
+            "chaos is enabled once"
+        );
+    }
+
+    pub fn chaos(&self) -> Option<&Chaos> {
+        self.state.chaos.get()
+    }
+
+    /// Every message the fake kept, (chat, text), in order; a resent one appears again.
+    pub fn delivered(&self) -> Vec<(i64, String)> {
+        lock(&self.state.delivered).clone()
+    }
+
     /// Whether every queued update has been handed out.
     pub fn drained(&self) -> bool {
         lock(&self.state.updates).is_empty()
@@ -243,13 +276,35 @@ async fn handle(
             .and_then(VecDeque::pop_front)
     });
     if let Some(failure) = scripted {
-        return Response::builder()
-            .status(failure.status)
-            .header("content-type", "application/json")
-            .body(axum::body::Body::from(failure.body))
-            .unwrap_or_else(|_| Response::new(axum::body::Body::empty()));
+        return json_failure(failure.status, failure.body);
     }
-    match method.as_str() {
+    let mut lost_answer = false;
+    if let Some(chaos) = state.chaos.get()
+        && method == "sendmessage"
+    {
+        let chat = body["chat_id"].as_i64().unwrap_or(0);
+        if chaos.is_blocked(&chat.to_string()) {
+            let failure = Failure::blocked();
+            return json_failure(failure.status, failure.body);
+        }
+        match chaos.roll() {
+            Fault::None => {}
+            Fault::RateLimited { retry_after, .. } => {
+                let failure = Failure::retry_after(retry_after);
+                return json_failure(failure.status, failure.body);
+            }
+            Fault::ServerError => {
+                let failure = Failure::server_error();
+                return json_failure(failure.status, failure.body);
+            }
+            Fault::Held => {
+                chaos.hold().await;
+                return json_failure(504, "<html><body>Gateway Timeout</body></html>".into());
+            }
+            Fault::LostAnswer => lost_answer = true,
+        }
+    }
+    let answer = match method.as_str() {
         "getupdates" => get_updates(&state, &body).await,
         "sendmessage" => {
             let id = {
@@ -258,6 +313,8 @@ async fn handle(
                 *next
             };
             let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+            let text = body["text"].as_str().unwrap_or("").to_owned();
+            lock(&state.delivered).push((chat_id, text));
             ok(json!({
                 "message_id": id,
                 "date": 1_764_000_000,
@@ -299,7 +356,25 @@ async fn handle(
             Json(json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"})),
         )
             .into_response(),
+    };
+    if lost_answer && let Some(chaos) = state.chaos.get() {
+        let key = format!(
+            "{}:{}",
+            body["chat_id"].as_i64().unwrap_or(0),
+            body["text"].as_str().unwrap_or("")
+        );
+        chaos.lost(key);
+        chaos.hold().await;
     }
+    answer
+}
+
+fn json_failure(status: u16, body: String) -> Response {
+    Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(axum::body::Body::from(body))
+        .unwrap_or_else(|_| Response::new(axum::body::Body::empty()))
 }
 
 async fn get_updates(state: &FakeState, body: &Value) -> Response {

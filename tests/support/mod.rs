@@ -1,4 +1,6 @@
+pub mod chaos;
 pub mod fake_discord;
+pub mod fake_smtp;
 pub mod fake_sources;
 pub mod fake_telegram;
 pub mod fixtures;
