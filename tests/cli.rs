@@ -28,15 +28,7 @@ const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
 
 /// A `paperboy` command running in `dir`, with a clean `PAPERBOY_*` / `RUST_LOG` environment.
 fn paperboy(dir: &Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
-    command.current_dir(dir).stdin(Stdio::null());
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PAPERBOY_") {
-            command.env_remove(key);
-        }
-    }
-    command.env_remove("RUST_LOG");
-    command
+    support::harness::clean_command(env!("CARGO_BIN_EXE_paperboy"), dir)
 }
 
 struct Output {

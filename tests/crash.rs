@@ -33,12 +33,12 @@ use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitStatus, Stdio};
+use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 mod support;
 
-use support::harness::{KillOnDrop, Rng, wait_with_deadline};
+use support::harness::{KillOnDrop, Rng, clean_command, wait_with_deadline};
 
 use paperboy::matching::FollowQuery;
 use paperboy::paper::{Paper, PaperId};
@@ -189,19 +189,10 @@ format = "jsonl"
         let logs = self.dir.path().join("logs");
         let stdout = logs.join(format!("{:04}.out", self.processes));
         let stderr = logs.join(format!("{:04}.log", self.processes));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
+        let mut command = clean_command(env!("CARGO_BIN_EXE_paperboy"), self.dir.path());
         command
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).unwrap())
-            .stderr(std::fs::File::create(&stderr).unwrap());
-        // PAPERBOY_CRASH_ROUNDS (and any other PAPERBOY_*) would be read as config keys.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("PAPERBOY_") {
-                command.env_remove(key);
-            }
-        }
-        command
+            .stderr(std::fs::File::create(&stderr).unwrap())
             .env("RUST_LOG", "paperboy=info")
             .arg("--config")
             .arg(&self.config)

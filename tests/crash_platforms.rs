@@ -43,7 +43,6 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::io::Read;
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -56,7 +55,7 @@ use serde_json::{Value, json};
 use support::fake_discord::{self, DM_CHANNEL_OFFSET, FakeDiscord, Place};
 use support::fake_sources::{FakeSources, FeedItem, api_entry, rss_feed};
 use support::fake_telegram::{self, FakeTelegram};
-use support::harness::{KillOnDrop, Rng, wait_with_deadline};
+use support::harness::{KillOnDrop, Rng, clean_command, wait_with_deadline};
 use support::smtp_server::{ReceivedMail, SmtpServer};
 use support::tripwire::{HttpRelay, SmtpRelay, Step, Tripwire};
 use tempfile::TempDir;
@@ -761,19 +760,10 @@ min_interval_secs = 0
         let logs = self.dir.path().join("logs");
         let stdout = logs.join(format!("{:04}.out", self.processes));
         let stderr = logs.join(format!("{:04}.log", self.processes));
-        let mut command = Command::new(binary());
+        let mut command = clean_command(binary(), self.dir.path());
         command
-            .current_dir(self.dir.path())
-            .stdin(Stdio::null())
             .stdout(std::fs::File::create(&stdout).unwrap())
-            .stderr(std::fs::File::create(&stderr).unwrap());
-        // PAPERBOY_CRASH_ROUNDS (and any other PAPERBOY_*) would be read as config keys.
-        for (key, _) in std::env::vars_os() {
-            if key.to_string_lossy().starts_with("PAPERBOY_") {
-                command.env_remove(key);
-            }
-        }
-        command
+            .stderr(std::fs::File::create(&stderr).unwrap())
             .env("RUST_LOG", "paperboy=info")
             .arg("--config")
             .arg(&self.config)

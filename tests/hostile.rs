@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, Response, StatusCode, header};
 
 mod support;
 
-use support::harness::{KillOnDrop, wait_with_deadline};
+use support::harness::{KillOnDrop, clean_command, wait_with_deadline};
 
 const MIB: usize = 1024 * 1024;
 /// `http.max_body_mb`'s default: what one fetch may hold after decompression.
@@ -141,16 +141,8 @@ async fn run_daemon(answer: Answer, wait_for: &str) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &base);
     let log_path = dir.path().join("daemon.log");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PAPERBOY_") {
-            command.env_remove(key);
-        }
-    }
     let mut daemon = KillOnDrop(
-        command
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
+        clean_command(env!("CARGO_BIN_EXE_paperboy"), dir.path())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log_path).unwrap())
             .env("RUST_LOG", "info")

@@ -28,7 +28,7 @@ use paperboy::transports::file::FileTransport;
 use support::fake_discord::FakeDiscord;
 use support::fake_sources::FakeSources;
 use support::fake_telegram::FakeTelegram;
-use support::harness::{KillOnDrop, wait_with_deadline};
+use support::harness::{KillOnDrop, clean_command, wait_with_deadline};
 use tower::ServiceExt;
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -518,16 +518,8 @@ digest_on_start = true
     )
     .unwrap();
     let log_path = dir.path().join("daemon.log");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PAPERBOY_") {
-            command.env_remove(key);
-        }
-    }
     let mut daemon = KillOnDrop(
-        command
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
+        clean_command(env!("CARGO_BIN_EXE_paperboy"), dir.path())
             .stdout(std::fs::File::create(dir.path().join("stdout.log")).unwrap())
             .stderr(std::fs::File::create(&log_path).unwrap())
             .env("RUST_LOG", "trace")
@@ -717,16 +709,8 @@ enabled = false
     )
     .unwrap();
     let log_path = dir.path().join("daemon.log");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_paperboy"));
-    for (key, _) in std::env::vars_os() {
-        if key.to_string_lossy().starts_with("PAPERBOY_") {
-            command.env_remove(key);
-        }
-    }
     let mut daemon = KillOnDrop(
-        command
-            .current_dir(dir.path())
-            .stdin(Stdio::null())
+        clean_command(env!("CARGO_BIN_EXE_paperboy"), dir.path())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log_path).unwrap())
             .env("RUST_LOG", "info")

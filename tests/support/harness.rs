@@ -61,3 +61,21 @@ pub fn wait_with_deadline(
         std::thread::sleep(std::time::Duration::from_millis(5));
     }
 }
+
+/// `binary` (the `paperboy` under test) as a command running in `dir` with nothing on stdin
+/// and a clean environment: no `PAPERBOY_*` variable (they are read as config keys, and the
+/// tests' own knobs share the prefix) and no `RUST_LOG`.
+pub fn clean_command(
+    binary: impl AsRef<std::ffi::OsStr>,
+    dir: &std::path::Path,
+) -> std::process::Command {
+    let mut command = std::process::Command::new(binary);
+    command.current_dir(dir).stdin(std::process::Stdio::null());
+    for (key, _) in std::env::vars_os() {
+        if key.to_string_lossy().starts_with("PAPERBOY_") {
+            command.env_remove(key);
+        }
+    }
+    command.env_remove("RUST_LOG");
+    command
+}
