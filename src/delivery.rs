@@ -206,6 +206,63 @@ pub fn after_rejection(reason: &str, rejections_in_a_row: u32, policy: &RetryPol
     }
 }
 
+/// Pauses a transport that keeps failing, so one dead platform (a mail server that never
+/// answers) does not hold up the others: delivery is sequential, and without it every message
+/// for that platform would wait out its timeout in turn. Pure: time is passed in.
+///
+/// Three failures in a row, across any messages, open it for `base_backoff`; after that a
+/// single failed probe opens it again for twice as long, up to `max_backoff`. Anything but a
+/// failure closes it ("retry after" says the platform is alive). While it is open, the
+/// transport's messages wait without an attempt.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Breaker {
+    failures_in_a_row: u32,
+    /// Times opened since the last success; more than zero means a probe is under way.
+    trips: u32,
+    open_until: Option<DateTime<Utc>>,
+}
+
+impl Breaker {
+    const FAILURES_TO_OPEN: u32 = 3;
+
+    /// Until when the transport is paused, if it is at `now`.
+    pub fn open_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.open_until.filter(|until| now < *until)
+    }
+
+    /// Counts an outcome; returns the new pause when this one opened the breaker.
+    pub fn record(
+        &mut self,
+        outcome: &DeliveryOutcome,
+        policy: &RetryPolicy,
+        now: DateTime<Utc>,
+    ) -> Option<DateTime<Utc>> {
+        match outcome {
+            DeliveryOutcome::Failed { .. } => {
+                self.failures_in_a_row += 1;
+                if self.failures_in_a_row < Breaker::FAILURES_TO_OPEN && self.trips == 0 {
+                    return None;
+                }
+                let pause = policy
+                    .base_backoff
+                    .saturating_mul(1 << self.trips.min(20))
+                    .min(policy.max_backoff);
+                let until =
+                    now + chrono::Duration::from_std(pause).unwrap_or(chrono::Duration::MAX);
+                self.trips += 1;
+                self.failures_in_a_row = 0;
+                self.open_until = Some(until);
+                Some(until)
+            }
+            DeliveryOutcome::RetryAfter(_) => None,
+            _ => {
+                *self = Breaker::default();
+                None
+            }
+        }
+    }
+}
+
 /// governor's clock, following tokio's time (paused in tests).
 #[derive(Clone, Debug)]
 pub struct TokioGovernorClock {
@@ -289,6 +346,23 @@ pub struct DeliveryReport {
     pub retried: usize,
     pub abandoned: usize,
     pub deactivated: usize,
+    /// Not tried: their transport's breaker was open.
+    pub held: usize,
+}
+
+/// One pass over the outbox: the scheduler's `now` at its start, and the tokio instant then,
+/// so a long pass (timeouts add up) still knows the time.
+#[derive(Clone, Copy, Debug)]
+struct Pass {
+    now: DateTime<Utc>,
+    started: tokio::time::Instant,
+}
+
+impl Pass {
+    fn current(&self) -> DateTime<Utc> {
+        let elapsed = chrono::Duration::from_std(self.started.elapsed()).unwrap_or_default();
+        self.now + elapsed
+    }
 }
 
 /// Works off the outbox through the configured transports.
@@ -299,6 +373,8 @@ pub struct Deliverer {
     limiters: HashMap<Transport, (TransportLimiter, TokioGovernorClock)>,
     policy: RetryPolicy,
     metrics: Arc<Metrics>,
+    /// One per transport; in memory, so a restart tries every transport afresh.
+    breakers: std::sync::Mutex<HashMap<Transport, Breaker>>,
 }
 
 impl Deliverer {
@@ -309,6 +385,7 @@ impl Deliverer {
             limiters: HashMap::new(),
             policy,
             metrics: Arc::new(Metrics::new()),
+            breakers: std::sync::Mutex::default(),
         }
     }
 
@@ -339,13 +416,17 @@ impl Deliverer {
     ) -> Result<(DeliveryReport, Option<DateTime<Utc>>), StoreError> {
         let mut report = DeliveryReport::default();
         let mut next_due: Option<DateTime<Utc>> = None;
+        let pass = Pass {
+            now,
+            started: tokio::time::Instant::now(),
+        };
         for entry in self.store.pending_messages()? {
             if entry.next_attempt_at > now {
                 next_due =
                     Some(next_due.map_or(entry.next_attempt_at, |d| d.min(entry.next_attempt_at)));
                 continue;
             }
-            if let Some(retry_at) = self.deliver_entry(entry, now, &mut report).await? {
+            if let Some(retry_at) = self.deliver_entry(entry, pass, &mut report).await? {
                 next_due = Some(next_due.map_or(retry_at, |d| d.min(retry_at)));
             }
         }
@@ -356,9 +437,10 @@ impl Deliverer {
     async fn deliver_entry(
         &self,
         mut entry: OutboxEntry,
-        now: DateTime<Utc>,
+        pass: Pass,
         report: &mut DeliveryReport,
     ) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let now = pass.now;
         let Some(mut subscriber) = self.store.subscriber(entry.subscriber)? else {
             tracing::warn!(
                 outbox = entry.id,
@@ -372,10 +454,29 @@ impl Deliverer {
             self.store.complete_message(entry.id)?;
             return Ok(None);
         }
+        let kind = subscriber.address.transport();
+        if let Some(until) = self.paused_until(kind, pass.current()) {
+            // Its transport keeps failing. A message that has waited a day is given up, as
+            // its own failures would have given it up.
+            let waited = (now - entry.created_at).to_std().unwrap_or_default();
+            if waited > self.policy.max_rate_limited {
+                self.store.complete_message(entry.id)?;
+                tracing::error!(outbox = entry.id, subscriber = %subscriber.id, transport = kind.as_str(), "delivery abandoned: its transport has been failing for a day");
+                report.abandoned += 1;
+                self.metrics
+                    .record_delivery(kind.as_str(), DeliveryCount::Failed);
+                return Ok(None);
+            }
+            report.held += 1;
+            return Ok(Some(until));
+        }
         // One readdressing per round: a platform that keeps saying "moved" is a failure.
         let mut readdressed = false;
         loop {
             let outcome = self.attempt(&subscriber, &entry).await;
+            if let Some(outcome) = &outcome {
+                self.record_for_breaker(kind, outcome, pass.current());
+            }
             let transport = subscriber.address.transport().as_str();
             let rate_limited = matches!(outcome, Some(DeliveryOutcome::RetryAfter(_)));
             if rate_limited {
@@ -474,6 +575,22 @@ impl Deliverer {
                     return Ok(None);
                 }
             }
+        }
+    }
+
+    /// Until when `kind` is paused by its breaker, if it is.
+    fn paused_until(&self, kind: Transport, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let breakers = self.breakers.lock().unwrap_or_else(|p| p.into_inner());
+        breakers
+            .get(&kind)
+            .and_then(|breaker| breaker.open_until(now))
+    }
+
+    fn record_for_breaker(&self, kind: Transport, outcome: &DeliveryOutcome, now: DateTime<Utc>) {
+        let mut breakers = self.breakers.lock().unwrap_or_else(|p| p.into_inner());
+        let breaker = breakers.entry(kind).or_default();
+        if let Some(until) = breaker.record(outcome, &self.policy, now) {
+            tracing::warn!(transport = kind.as_str(), until = %until, "transport failing again and again; its messages wait until then");
         }
     }
 
@@ -581,5 +698,38 @@ mod tests {
         let (retries, last) = play(&outcomes);
         assert_eq!(retries.len(), 24, "asked to wait an hour, 24 times");
         assert!(matches!(last, NextStep::Abandon { .. }), "{last:?}");
+    }
+
+    #[test]
+    fn the_breaker_opens_after_three_failures_and_a_failed_probe_doubles_the_pause() {
+        let policy = RetryPolicy::default();
+        let t0 = at("2026-11-25T08:00:00Z");
+        let mut breaker = Breaker::default();
+        assert_eq!(breaker.record(&failed(), &policy, t0), None);
+        // A "retry after" neither counts nor resets.
+        let later = DeliveryOutcome::RetryAfter(Duration::from_secs(5));
+        assert_eq!(breaker.record(&later, &policy, t0), None);
+        assert_eq!(breaker.record(&failed(), &policy, t0), None);
+        let until = breaker
+            .record(&failed(), &policy, t0)
+            .expect("the third opens it");
+        assert_eq!((until - t0).num_seconds(), 30);
+        assert_eq!(breaker.open_until(t0), Some(until));
+        assert_eq!(breaker.open_until(until), None, "then a probe may go");
+        let again = breaker
+            .record(&failed(), &policy, until)
+            .expect("a failed probe");
+        assert_eq!((again - until).num_seconds(), 60);
+        // Pauses double up to an hour.
+        let mut now = again;
+        for _ in 0..10 {
+            now = breaker.record(&failed(), &policy, now).unwrap();
+        }
+        let last = breaker.record(&failed(), &policy, now).unwrap();
+        assert_eq!((last - now).num_seconds(), 3600);
+        // One success closes it for good.
+        breaker.record(&DeliveryOutcome::Sent, &policy, last);
+        assert_eq!(breaker, Breaker::default());
+        assert_eq!(breaker.record(&failed(), &policy, last), None);
     }
 }

@@ -290,7 +290,7 @@ fn run_daemon(config: Config, once: bool) -> anyhow::Result<()> {
                 "digests: {} queued, {} delivered, {} postponed, {} abandoned",
                 report.digests_queued,
                 report.delivery.sent,
-                report.delivery.retried,
+                report.delivery.retried + report.delivery.held,
                 report.delivery.abandoned
             );
             Ok(())
@@ -328,10 +328,11 @@ fn run_command(config: Config, address: &str, text: &str) -> anyhow::Result<()> 
         print!("{}", reply.to_plain_text());
         // A /digest queued a message: deliver it before exiting.
         let (delivery, _) = app.deliverer.deliver_due(app.clock.now()).await?;
-        if delivery.retried + delivery.abandoned > 0 {
+        let postponed = delivery.retried + delivery.held;
+        if postponed + delivery.abandoned > 0 {
             eprintln!(
                 "delivery: {} sent, {} postponed, {} abandoned (see the log)",
-                delivery.sent, delivery.retried, delivery.abandoned
+                delivery.sent, postponed, delivery.abandoned
             );
         }
         Ok(())
