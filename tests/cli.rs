@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::harness::{KillOnDrop, Rng, wait_with_deadline};
+use support::harness::{KillOnDrop, Rng, signal_and_wait, wait_with_deadline};
 
 use paperboy::paper::PaperId;
 use paperboy::store::Store;
@@ -231,10 +231,7 @@ fn a_running_daemon_locks_the_store_but_status_still_works() {
         ))
         .assert_stdout_contains("sample-hf  healthy");
 
-    let pid = daemon.0.id().to_string();
-    let kill = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(kill.success());
-    let exit = wait_with_deadline(&mut daemon.0, Duration::from_secs(20))
+    let exit = signal_and_wait(&mut daemon.0, "TERM", Duration::from_secs(20))
         .unwrap_or_else(|| panic!("the daemon ignored SIGTERM for 20 s:\n{}", log()));
     assert!(exit.success(), "daemon exit {exit}:\n{}", log());
     assert!(log().contains("store flushed; stopped"), "{}", log());
@@ -937,25 +934,8 @@ fn the_demo_prints_a_digest_within_seconds_and_stops_cleanly_on_ctrl_c() {
             Err(_) => panic!("no digest on the console within 20 s; got {digest:?}"),
         }
     }
-    let pid = daemon.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-INT", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = std::time::Instant::now() + Duration::from_secs(20);
-    let status = loop {
-        if let Some(status) = daemon.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the daemon ignored SIGINT"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let status = signal_and_wait(&mut daemon.0, "INT", Duration::from_secs(20))
+        .expect("the daemon ignored SIGINT");
     assert!(status.success(), "{status:?}");
     let mut stderr = String::new();
     std::io::Read::read_to_string(daemon.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();

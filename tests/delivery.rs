@@ -3,6 +3,8 @@
 //! digests queued between its mails, and its own mails must wait, not be lost, until it
 //! answers again.
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -13,7 +15,8 @@ use paperboy::delivery::{
 use paperboy::outbox::OutboxEntry;
 use paperboy::reply::{Block, Reply};
 use paperboy::store::Store;
-use paperboy::subscriber::{Address, DigestMode, Subscriber, SubscriberId, Transport};
+use paperboy::subscriber::{Address, Subscriber, Transport};
+use support::fixtures::subscriber;
 use tokio::time::Instant;
 
 const TIMEOUT: Duration = Duration::from_secs(120);
@@ -68,25 +71,6 @@ impl Deliver for Platform {
             }
         })
     }
-}
-
-fn subscriber(store: &Store, address: &str, now: DateTime<Utc>) -> Subscriber {
-    let address: Address = address.parse().unwrap();
-    let (subscriber, _) = store
-        .subscriber_for_address(&address, |id: SubscriberId| Subscriber {
-            id,
-            address: address.clone(),
-            time_zone: "UTC".into(),
-            schedule: "daily 08:00".into(),
-            paused: false,
-            active: true,
-            mode: DigestMode::Follows,
-            created_at: now,
-            digested_until: now,
-            last_slot: None,
-        })
-        .unwrap();
-    subscriber
 }
 
 fn queue(store: &Store, subscriber: &Subscriber, now: DateTime<Utc>) {

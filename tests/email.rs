@@ -17,7 +17,7 @@ use paperboy::links::Links;
 use paperboy::outbox::OutboxEntry;
 use paperboy::reply::{Block, PaperItem, Reply};
 use paperboy::store::Store;
-use paperboy::subscriber::{Address, DigestMode, Subscriber, SubscriberId};
+use paperboy::subscriber::Subscriber;
 use paperboy::token::{Purpose, Signer};
 use support::fake_smtp::FakeSmtp;
 use support::smtp_server::{DroppingProxy, SmtpServer};
@@ -74,22 +74,7 @@ fn setup(smtp_port: Option<u16>) -> Setup {
 }
 
 fn subscriber(store: &Store, address: &str, now: DateTime<Utc>) -> Subscriber {
-    let address: Address = format!("email:{address}").parse().unwrap();
-    let (subscriber, _) = store
-        .subscriber_for_address(&address, |id: SubscriberId| Subscriber {
-            id,
-            address: address.clone(),
-            time_zone: "UTC".into(),
-            schedule: "daily 08:00".into(),
-            paused: false,
-            active: true,
-            mode: DigestMode::Follows,
-            created_at: now,
-            digested_until: now,
-            last_slot: None,
-        })
-        .unwrap();
-    subscriber
+    support::fixtures::subscriber(store, &format!("email:{address}"), now)
 }
 
 fn item(title: &str) -> PaperItem {

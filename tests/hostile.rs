@@ -10,7 +10,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -18,7 +18,7 @@ use axum::http::{HeaderValue, Response, StatusCode, header};
 
 mod support;
 
-use support::harness::{KillOnDrop, clean_command, wait_with_deadline};
+use support::harness::{KillOnDrop, clean_command, signal_and_wait};
 
 const MIB: usize = 1024 * 1024;
 /// `http.max_body_mb`'s default: what one fetch may hold after decompression.
@@ -168,15 +168,7 @@ async fn run_daemon(answer: Answer, wait_for: &str) -> Outcome {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     let peak_rss = peak_rss(daemon.0.id());
-    let pid = daemon.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let exit = wait_with_deadline(&mut daemon.0, Duration::from_secs(15));
+    let exit = signal_and_wait(&mut daemon.0, "TERM", Duration::from_secs(15));
     assert!(
         exit.is_some_and(|status| status.success()),
         "the daemon did not stop cleanly on SIGTERM:\n{}",

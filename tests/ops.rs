@@ -7,7 +7,7 @@ mod support;
 
 use std::collections::{BTreeMap, VecDeque};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -28,7 +28,7 @@ use paperboy::transports::file::FileTransport;
 use support::fake_discord::FakeDiscord;
 use support::fake_sources::FakeSources;
 use support::fake_telegram::FakeTelegram;
-use support::harness::{KillOnDrop, clean_command, wait_with_deadline};
+use support::harness::{KillOnDrop, clean_command, signal_and_wait};
 use tower::ServiceExt;
 
 fn t(s: &str) -> DateTime<Utc> {
@@ -609,16 +609,8 @@ digest_on_start = true
         "the Hugging Face token was never sent"
     );
 
-    let pid = daemon.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
     let exit = tokio::task::spawn_blocking(move || {
-        let exit = wait_with_deadline(&mut daemon.0, Duration::from_secs(30));
+        let exit = signal_and_wait(&mut daemon.0, "TERM", Duration::from_secs(30));
         (exit, daemon)
     })
     .await
@@ -732,15 +724,7 @@ enabled = false
         );
         std::thread::sleep(Duration::from_millis(50));
     }
-    let pid = daemon.0.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let exit = wait_with_deadline(&mut daemon.0, Duration::from_secs(15));
+    let exit = signal_and_wait(&mut daemon.0, "TERM", Duration::from_secs(15));
     assert!(
         exit.is_some_and(|status| status.success()),
         "the daemon did not stop within 15 s of SIGTERM:\n{}",

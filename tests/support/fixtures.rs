@@ -46,3 +46,29 @@ pub fn observations() -> Vec<PaperObservation> {
     }
     observations
 }
+
+/// The subscriber at `address` (e.g. `email:ada@example.org`), created active with the
+/// defaults if the store does not know it yet.
+pub fn subscriber(
+    store: &paperboy::store::Store,
+    address: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> paperboy::subscriber::Subscriber {
+    use paperboy::subscriber::{Address, DigestMode, Subscriber, SubscriberId};
+    let address: Address = address.parse().expect("a subscriber address");
+    let (subscriber, _) = store
+        .subscriber_for_address(&address, |id: SubscriberId| Subscriber {
+            id,
+            address: address.clone(),
+            time_zone: "UTC".into(),
+            schedule: "daily 08:00".into(),
+            paused: false,
+            active: true,
+            mode: DigestMode::Follows,
+            created_at: now,
+            digested_until: now,
+            last_slot: None,
+        })
+        .expect("the store takes a subscriber");
+    subscriber
+}

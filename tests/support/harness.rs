@@ -79,3 +79,19 @@ pub fn clean_command(
     command.env_remove("RUST_LOG");
     command
 }
+
+/// Sends `signal` (`"TERM"`, `"INT"`) to the child and waits for it to exit, up to `deadline`;
+/// `None` if it is still running.
+pub fn signal_and_wait(
+    child: &mut std::process::Child,
+    signal: &str,
+    deadline: std::time::Duration,
+) -> Option<std::process::ExitStatus> {
+    let pid = child.id().to_string();
+    let sent = std::process::Command::new("kill")
+        .args([format!("-{signal}"), pid.clone()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -{signal} {pid} failed");
+    wait_with_deadline(child, deadline)
+}
