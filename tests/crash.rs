@@ -38,9 +38,8 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::harness::{KillOnDrop, Rng, clean_command, wait_with_deadline};
+use support::harness::{KillOnDrop, Rng, clean_command, matches, wait_with_deadline, word};
 
-use paperboy::matching::FollowQuery;
 use paperboy::paper::{Paper, PaperId};
 use paperboy::store::Store;
 use paperboy::subscriber::Address;
@@ -48,26 +47,11 @@ use tempfile::TempDir;
 
 const DEFAULT_ROUNDS: usize = 60;
 const SUBSCRIBERS: usize = 20;
-/// Follows and titles are built from these words; none is part of another or of the
-/// filler words around them.
-const VOCABULARY: [&str; 6] = [
-    "diffusion",
-    "protein",
-    "graph",
-    "robot",
-    "quantum",
-    "sparse",
-];
 /// Generous bound for a command that runs to completion.
 const COMMAND_DEADLINE: Duration = Duration::from_secs(60);
-const MAX_QUERY_CHARS: usize = 200;
 
 // ---------------------------------------------------------------------------------------
 // Processes
-
-fn word(rng: &mut Rng) -> &'static str {
-    rng.pick(&VOCABULARY)
-}
 
 /// The test's temp dir: config, papers file, store, and one log per child process.
 struct World {
@@ -377,13 +361,6 @@ fn new_papers(rng: &mut Rng, next_number: &mut usize, count: u64) -> Vec<(String
             (format!("2611.{n:05}"), title, abstract_text)
         })
         .collect()
-}
-
-fn matches(follow: &str, paper: &Paper) -> bool {
-    FollowQuery::parse(follow, MAX_QUERY_CHARS)
-        .unwrap()
-        .match_paper(paper)
-        .is_some()
 }
 
 /// Where a kill landed in a daemon's start, read from its log.

@@ -48,14 +48,15 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use paperboy::matching::FollowQuery;
 use paperboy::paper::{Paper, PaperId};
 use paperboy::store::Store;
 use serde_json::{Value, json};
 use support::fake_discord::{self, DM_CHANNEL_OFFSET, FakeDiscord, Place};
 use support::fake_sources::{FakeSources, FeedItem, api_entry, rss_feed};
 use support::fake_telegram::{self, FakeTelegram};
-use support::harness::{KillOnDrop, Rng, clean_command, wait_with_deadline};
+use support::harness::{
+    KillOnDrop, Rng, VOCABULARY, clean_command, matches, wait_with_deadline, word,
+};
 use support::smtp_server::{ReceivedMail, SmtpServer};
 use support::tripwire::{HttpRelay, SmtpRelay, Step, Tripwire};
 use tempfile::TempDir;
@@ -63,19 +64,8 @@ use tempfile::TempDir;
 const DEFAULT_ROUNDS: usize = 40;
 /// Readers per transport.
 const READERS: usize = 5;
-/// Follows and titles are built from these words; none is part of another or of the
-/// filler words around them.
-const VOCABULARY: [&str; 6] = [
-    "diffusion",
-    "protein",
-    "graph",
-    "robot",
-    "quantum",
-    "sparse",
-];
 /// Generous bound for anything that runs to completion; past it the daemon is hung.
 const DEADLINE: Duration = Duration::from_secs(60);
-const MAX_QUERY_CHARS: usize = 200;
 const FEED_PATH: &str = "/rss/cs.LG";
 const ABS: &str = "https://arxiv.org/abs/";
 /// The end of a digest's heading in Telegram HTML: only the first part of a digest has it.
@@ -169,10 +159,6 @@ impl Reader {
             .unwrap_or_else(|| panic!("a mail to unknown {mailbox}"));
         Reader { via: Via::Email, n }
     }
-}
-
-fn word(rng: &mut Rng) -> &'static str {
-    rng.pick(&VOCABULARY)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -341,13 +327,6 @@ impl Catalogue {
             sources.set_document(FEED_PATH, rss_feed(&items));
         }
     }
-}
-
-fn matches(follow: &str, paper: &Paper) -> bool {
-    FollowQuery::parse(follow, MAX_QUERY_CHARS)
-        .unwrap()
-        .match_paper(paper)
-        .is_some()
 }
 
 /// A short name for a long text, for messages.

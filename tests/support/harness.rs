@@ -95,3 +95,28 @@ pub fn signal_and_wait(
     assert!(sent.success(), "kill -{signal} {pid} failed");
     wait_with_deadline(child, deadline)
 }
+
+/// Follows and titles in the crash tests are built from these words; none is part of another
+/// or of the filler words around them.
+pub const VOCABULARY: [&str; 6] = [
+    "diffusion",
+    "protein",
+    "graph",
+    "robot",
+    "quantum",
+    "sparse",
+];
+
+/// One of [`VOCABULARY`].
+pub fn word(rng: &mut Rng) -> &'static str {
+    rng.pick(&VOCABULARY)
+}
+
+/// Whether `follow` matches `paper`, by the follow language itself (the reference the crash
+/// tests hold deliveries to).
+pub fn matches(follow: &str, paper: &paperboy::paper::Paper) -> bool {
+    paperboy::matching::FollowQuery::parse(follow, 200)
+        .expect("a valid follow")
+        .match_paper(paper)
+        .is_some()
+}
