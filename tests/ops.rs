@@ -15,7 +15,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use chrono::{DateTime, Utc};
 use paperboy::clock::Clock;
-use paperboy::config::{Config, FileFormat, FileSourceConfig};
+use paperboy::config::Config;
 use paperboy::daemon::{self, App};
 use paperboy::delivery::{
     Deliver, DeliverFuture, Deliverer, DeliveryOutcome, OutgoingMessage, RetryPolicy,
@@ -54,16 +54,7 @@ fn write_papers(path: &Path, titles: &[&str]) {
 }
 
 fn config(dir: &Path) -> Config {
-    let mut config = Config::embedded();
-    config.data_dir = dir.join("data");
-    config.subscribers.clear();
-    config.sources.file = vec![FileSourceConfig {
-        name: Some("papers".into()),
-        path: dir.join("papers.jsonl").display().to_string(),
-        format: FileFormat::Jsonl,
-    }];
-    config.ingest.schedule = "0 */6 * * *".into();
-    config
+    support::fixtures::file_source_config(dir)
 }
 
 fn app(config: &Config, clock: Clock) -> App {

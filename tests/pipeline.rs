@@ -2,6 +2,8 @@
 //! delivery, with a real sled store in a temp dir, the real file transport, and a scripted
 //! chat transport that answers like a platform would (retry after, gone, moved).
 
+mod support;
+
 use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -9,7 +11,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use paperboy::clock::Clock;
-use paperboy::config::{Config, FileFormat, FileSourceConfig};
+use paperboy::config::Config;
 use paperboy::delivery::{
     Deliver, DeliverFuture, Deliverer, DeliveryOutcome, OutgoingMessage, RetryPolicy,
 };
@@ -108,16 +110,7 @@ impl Daemon {
 }
 
 fn config(dir: &Path) -> Config {
-    let mut config = Config::embedded();
-    config.data_dir = dir.join("data");
-    config.subscribers.clear();
-    config.sources.file = vec![FileSourceConfig {
-        name: Some("papers".into()),
-        path: dir.join("papers.jsonl").display().to_string(),
-        format: FileFormat::Jsonl,
-    }];
-    config.ingest.schedule = "0 */6 * * *".into();
-    config
+    support::fixtures::file_source_config(dir)
 }
 
 /// Opens the store and starts the scheduler on a clock reading `start` now.

@@ -36,7 +36,7 @@ use std::time::{Duration, Instant as WallInstant};
 
 use chrono::{DateTime, Utc};
 use paperboy::clock::Clock;
-use paperboy::config::{Config, FileFormat, FileSourceConfig, Secret, SmtpTls};
+use paperboy::config::{Config, Secret, SmtpTls};
 use paperboy::delivery::{Deliver, DeliverFuture, Deliverer, OutgoingMessage, RetryPolicy};
 use paperboy::discord::Discord;
 use paperboy::email::Email;
@@ -133,15 +133,7 @@ fn day_of(text: &str) -> usize {
 }
 
 fn config(dir: &Path, telegram: &FakeTelegram, discord: &FakeDiscord, smtp: &FakeSmtp) -> Config {
-    let mut config = Config::embedded();
-    config.data_dir = dir.join("data");
-    config.subscribers.clear();
-    config.sources.file = vec![FileSourceConfig {
-        name: Some("papers".into()),
-        path: dir.join("papers.jsonl").display().to_string(),
-        format: FileFormat::Jsonl,
-    }];
-    config.ingest.schedule = "0 */6 * * *".into();
+    let mut config = support::fixtures::file_source_config(dir);
     config.telegram.token = Some(Secret::new(fake_telegram::TOKEN));
     config.telegram.api_url = telegram.api_url();
     config.discord.token = Some(Secret::new(fake_discord::TOKEN));

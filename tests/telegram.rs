@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use paperboy::clock::Clock;
-use paperboy::config::{Config, FileFormat, FileSourceConfig, Secret};
+use paperboy::config::{Config, Secret};
 use paperboy::daemon::{self, App};
 use paperboy::delivery::{DeliveryOutcome, OutgoingMessage};
 use paperboy::ingest::{Ingestor, build_fetcher};
@@ -47,15 +47,7 @@ fn write_papers(path: &Path, papers: &[(&str, &str, &str)]) {
 }
 
 fn config(dir: &Path, fake: &FakeTelegram) -> Config {
-    let mut config = Config::embedded();
-    config.data_dir = dir.join("data");
-    config.subscribers.clear();
-    config.sources.file = vec![FileSourceConfig {
-        name: Some("papers".into()),
-        path: dir.join("papers.jsonl").display().to_string(),
-        format: FileFormat::Jsonl,
-    }];
-    config.ingest.schedule = "0 */6 * * *".into();
+    let mut config = support::fixtures::file_source_config(dir);
     config.telegram.token = Some(Secret::new(TOKEN));
     config.telegram.api_url = fake.api_url();
     config.telegram.poll_timeout_secs = 30;

@@ -72,3 +72,19 @@ pub fn subscriber(
         .expect("the store takes a subscriber");
     subscriber
 }
+
+/// The embedded config with its store under `dir/data`, no configured subscribers, and one
+/// source: the JSON-lines file `dir/papers.jsonl`, polled every six hours.
+pub fn file_source_config(dir: &std::path::Path) -> paperboy::config::Config {
+    use paperboy::config::{Config, FileFormat, FileSourceConfig};
+    let mut config = Config::embedded();
+    config.data_dir = dir.join("data");
+    config.subscribers.clear();
+    config.sources.file = vec![FileSourceConfig {
+        name: Some("papers".into()),
+        path: dir.join("papers.jsonl").display().to_string(),
+        format: FileFormat::Jsonl,
+    }];
+    config.ingest.schedule = "0 */6 * * *".into();
+    config
+}
